@@ -1,0 +1,95 @@
+import { Prisma, type PrismaClient, type User } from '@prisma/client'
+import type { z } from 'zod'
+import type { GuestSessionDto, SessionDto, UserDto, ZLogin, ZRegister } from '../contract/auth'
+import type { Viewer } from '../contract/events'
+import { ZId } from '../contract/text'
+import { AppError } from '../lib/app-error'
+import type { Passwords } from './passwords'
+import type { TokenClaims, Tokens } from './tokens'
+
+export type AuthService = ReturnType<typeof createAuthService>
+
+export function toUserDto(user: Pick<User, 'id' | 'username' | 'email' | 'createdAt'>): UserDto {
+  return { id: user.id, username: user.username, email: user.email, createdAt: user.createdAt.toISOString() }
+}
+
+export function createAuthService({
+  prisma,
+  passwords,
+  tokens,
+}: {
+  prisma: PrismaClient
+  passwords: Passwords
+  tokens: Tokens
+}) {
+  const session = (user: User): SessionDto => ({ token: tokens.signUser(user), user: toUserDto(user) })
+
+  return {
+    async register(input: z.output<typeof ZRegister>): Promise<SessionDto> {
+      const taken = await prisma.user.findMany({
+        where: { OR: [{ username: input.username }, { email: input.email }] },
+        select: { username: true, email: true },
+      })
+      if (taken.length > 0) throw conflictFor(taken, input)
+      const passwordHash = await passwords.hash(input.password)
+      try {
+        const user = await prisma.user.create({
+          data: { username: input.username, email: input.email, passwordHash },
+        })
+        return session(user)
+      } catch (err) {
+        // Lost a race with a concurrent registration of the same name or email.
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+          throw new AppError('conflict', { fields: { username: 'may be taken', email: 'may be taken' } })
+        }
+        throw err
+      }
+    },
+
+    async login(input: z.output<typeof ZLogin>): Promise<SessionDto> {
+      const user = await prisma.user.findFirst({
+        where: input.login.includes('@') ? { email: input.login } : { username: input.login },
+      })
+      const ok = await passwords.verify(input.password, user?.passwordHash ?? null)
+      if (!user || !ok) throw new AppError('invalid_credentials')
+      return session(user)
+    },
+
+    guest(): GuestSessionDto {
+      return tokens.signGuest()
+    },
+
+    /** Ends every session of the user, on every device and instance: their tokens stop verifying. */
+    async revokeSessions(userId: string): Promise<void> {
+      await prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } })
+    },
+
+    async me(userId: string): Promise<UserDto> {
+      const user = await prisma.user.findUnique({ where: { id: userId } })
+      if (!user) throw new AppError('unauthenticated')
+      return toUserDto(user)
+    },
+
+    /**
+     * Turns verified token claims into a Viewer, the one identity used by REST and sockets.
+     * A user token is only good while the user exists and its token version is current.
+     */
+    async resolveViewer(claims: TokenClaims): Promise<Viewer> {
+      if (!ZId.safeParse(claims.sub).success) throw new AppError('unauthenticated')
+      if (claims.kind === 'guest') return { kind: 'guest', id: claims.sub }
+      const user = await prisma.user.findUnique({
+        where: { id: claims.sub },
+        select: { id: true, username: true, email: true, tokenVersion: true },
+      })
+      if (!user || user.tokenVersion !== claims.tv) throw new AppError('unauthenticated')
+      return { kind: 'user', id: user.id, username: user.username, email: user.email }
+    },
+  }
+}
+
+function conflictFor(taken: { username: string; email: string }[], input: { username: string; email: string }) {
+  const fields: Record<string, string> = {}
+  if (taken.some((t) => t.username === input.username)) fields.username = 'is already taken'
+  if (taken.some((t) => t.email === input.email)) fields.email = 'is already registered'
+  return new AppError('conflict', { message: 'That username or email is already registered.', fields })
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod'
+
+/** 3–32 of a–z, 0–9, _ and -. Input is lower-cased first, so usernames are unique case-insensitively. */
+export const ZUsername = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_-]{3,32}$/, 'must be 3–32 characters: letters, digits, _ or -')
+
+export const ZEmail = z.string().trim().toLowerCase().max(254, 'is too long').pipe(z.email('must be a valid email'))
+
+/** 8–72 bytes: bcrypt ignores everything after byte 72, so longer passwords are refused, not truncated. */
+export const ZPassword = z
+  .string()
+  .refine((p) => new TextEncoder().encode(p).length >= 8, 'must be at least 8 bytes')
+  .refine((p) => new TextEncoder().encode(p).length <= 72, 'must be at most 72 bytes')
+
+export const ZRegister = z.object({ username: ZUsername, email: ZEmail, password: ZPassword })
+export type TRegister = z.input<typeof ZRegister>
+
+export const ZLogin = z.object({
+  /** Username or email. */
+  login: z.string().trim().toLowerCase().min(1, 'is required').max(254, 'is too long'),
+  password: z.string().min(1, 'is required').max(1024, 'is too long'),
+})
+export type TLogin = z.input<typeof ZLogin>
+
+export const ZUserSearch = z.object({
+  query: z.string().trim().toLowerCase().max(32, 'is too long').default(''),
+})
+
+/** The signed-in user as the API returns them. */
+export type UserDto = { id: string; username: string; email: string; createdAt: string }
+
+/** A user as others see them (no email): search results, participant lists. */
+export type PublicUserDto = { id: string; username: string }
+
+export type SessionDto = { token: string; user: UserDto }
+export type GuestSessionDto = { token: string; guestId: string }

@@ -1,0 +1,51 @@
+import type { ErrorBody } from './errors'
+import type { MessageDto, TSendMessage } from './messages'
+import type { PresenceCounts } from './presence'
+import type { RoomDto, RoomPresenceDto } from './rooms'
+
+/**
+ * Every ack has this shape: `{ ok: true, ...result }` or `{ ok: false, error }`.
+ *
+ * @example socket.emit('room:join', roomId, (res) => { if (res.ok) show(res.messages); else toast(res.error.message) })
+ */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody }
+export type AckFn<T extends object = object> = (response: Ack<T>) => void
+
+/** Commands a client sends (`noun:verb`). Payloads are validated by the server's zod schemas. */
+export type ClientToServerEvents = {
+  /** Store a message, then broadcast `message:created`. Acks only after the row is committed. */
+  'message:send': (payload: TSendMessage, ack: AckFn<{ message: MessageDto }>) => void
+  /** Start receiving a room's live events; answers with the room and its last 50 messages. */
+  'room:join': (roomId: string, ack: AckFn<{ room: RoomDto; messages: MessageDto[] }>) => void
+  /** Stop receiving a room's live events. */
+  'room:leave': (roomId: string, ack: AckFn) => void
+  /** Tell the room you are (or stopped) typing. */
+  'typing:set': (payload: { roomId: string; typing: boolean }, ack: AckFn) => void
+}
+
+/** Broadcasts the server sends (past tense). */
+export type ServerToClientEvents = {
+  /** Global online counts; sent on connect and whenever they change (coalesced). */
+  'presence:changed': (counts: PresenceCounts) => void
+  /** A new message in a room this socket has joined. */
+  'message:created': (message: MessageDto) => void
+  /** You were given access to a room (created it, or were added to a private room). */
+  'room:added': (room: RoomDto) => void
+  /** You lost access to a room (removed, left, or it was deleted); you receive nothing more from it. */
+  'room:removed': (payload: { roomId: string }) => void
+  /** Who is viewing a room you have joined. */
+  'room:presence': (presence: RoomPresenceDto) => void
+  /** Someone started or stopped typing in a room you have joined. */
+  'typing:changed': (payload: { roomId: string; username: string; typing: boolean }) => void
+  /** Your session ended (expired or revoked); the server disconnects this socket right after. */
+  'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void
+}
+
+/** Identity of a connection, set once by the handshake middleware from a verified token. */
+export type Viewer = { kind: 'user'; id: string; username: string; email: string } | { kind: 'guest'; id: string }
+
+export type SocketData = {
+  viewer: Viewer
+  /** Token expiry (epoch seconds); the socket is cut when it passes. */
+  tokenExp: number | null
+}

@@ -1,0 +1,2 @@
+/** Distinct people online across every instance: a person with several tabs counts once. */
+export type PresenceCounts = { guests: number; users: number }

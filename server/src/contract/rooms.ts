@@ -1,0 +1,36 @@
+import { z } from 'zod'
+import { ZUsername } from './auth'
+import { userText, ZId } from './text'
+
+export const ROOM_NAME_MAX = 64
+
+export const ZRoomName = userText({ max: ROOM_NAME_MAX })
+
+/** `POST /api/rooms`. The creator is always a participant; `participants` are usernames to add. */
+export const ZCreateRoom = z.object({
+  name: ZRoomName,
+  description: userText({ min: 0, max: 500, multiline: true }).default(''),
+  isPrivate: z.boolean().default(false),
+  participants: z.array(ZUsername).max(100, 'at most 100 participants at once').default([]),
+})
+export type TCreateRoom = z.input<typeof ZCreateRoom>
+
+export const ZRoomParams = z.object({ id: ZId })
+export const ZParticipantParams = z.object({ id: ZId, username: ZUsername })
+export const ZAddParticipant = z.object({ username: ZUsername })
+export type TAddParticipant = z.input<typeof ZAddParticipant>
+
+export type RoomDto = {
+  id: string
+  name: string
+  description: string
+  isPrivate: boolean
+  /** Username of the creator; null for system rooms such as the lobby. */
+  createdBy: string | null
+  participantCount: number
+  lastSeq: number
+  createdAt: string
+}
+
+/** Who is looking at a room right now. Only sent to people who may read the room. */
+export type RoomPresenceDto = { roomId: string; users: string[]; guests: number }

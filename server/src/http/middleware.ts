@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import express, { type Express } from 'express'
+import helmet from 'helmet'
+import { pinoHttp } from 'pino-http'
+import type { Logger } from '../lib/logger'
+
+/** Largest JSON body accepted; a 4000-character message is far below it. */
+export const JSON_BODY_LIMIT = '32kb'
+
+/** Security headers, request ids and logs, JSON bodies. */
+export function httpBasics(app: Express, { log }: { log: Logger }) {
+  app.disable('x-powered-by')
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal')
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+    }),
+  )
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (_req, res) => {
+        const id = randomUUID()
+        res.setHeader('X-Request-Id', id)
+        return id
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  )
+  app.use(express.json({ limit: JSON_BODY_LIMIT }))
+}
+
+/** Serves the built web UI and answers unknown non-API paths with index.html (client-side routing). */
+export function spa(app: Express, dir: string) {
+  app.use(express.static(dir, { index: false, maxAge: '1h' }))
+  app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache')
+    res.sendFile(join(dir, 'index.html'))
+  })
+}

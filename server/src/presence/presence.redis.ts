@@ -1,0 +1,80 @@
+import type { RedisClientType } from 'redis'
+import type { PresenceStore } from './presence.store'
+
+type Redis = RedisClientType
+
+// Counts distinct people over live instances in one round trip, reaping instances whose heartbeat
+// is older than the TTL (a crashed instance's people disappear within one TTL).
+// KEYS[1] = instances zset; ARGV = now ms, ttl ms, per-instance hash key prefix.
+const COUNT_SCRIPT = `
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+for _, id in ipairs(dead) do
+  redis.call('DEL', ARGV[3] .. id)
+  redis.call('ZREM', KEYS[1], id)
+end
+local seen, guests, users = {}, 0, 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  for _, person in ipairs(redis.call('HKEYS', ARGV[3] .. id)) do
+    if not seen[person] then
+      seen[person] = true
+      if string.sub(person, 1, 2) == 'u:' then users = users + 1 else guests = guests + 1 end
+    end
+  end
+end
+return { guests, users }`
+
+/**
+ * Redis layout (prefix `P`):
+ * - `P:presence:instances` zset: instance id → last heartbeat (ms)
+ * - `P:presence:conn:<instance>` hash: person → sockets on that instance (expires if never refreshed)
+ * - channel `P:presence:changed`: "counts may have changed", payload = announcing instance
+ */
+export function createRedisPresenceStore({
+  redis,
+  subscriber,
+  prefix,
+  instanceId,
+  ttlMs,
+}: {
+  redis: Redis
+  subscriber: Redis
+  prefix: string
+  instanceId: string
+  ttlMs: number
+}): PresenceStore {
+  const instancesKey = `${prefix}:presence:instances`
+  const connPrefix = `${prefix}:presence:conn:`
+  const connKey = connPrefix + instanceId
+  const channel = `${prefix}:presence:changed`
+
+  return {
+    async set(person, sockets) {
+      if (sockets > 0) await redis.hSet(connKey, person, sockets)
+      else await redis.hDel(connKey, person)
+    },
+    async heartbeat(local) {
+      const multi = redis.multi().del(connKey)
+      if (local.size > 0) multi.hSet(connKey, Object.fromEntries(local)).pExpire(connKey, ttlMs * 3)
+      await multi.zAdd(instancesKey, { score: Date.now(), value: instanceId }).exec()
+    },
+    async counts() {
+      const [guests, users] = (await redis.eval(COUNT_SCRIPT, {
+        keys: [instancesKey],
+        arguments: [String(Date.now()), String(ttlMs), connPrefix],
+      })) as [number, number]
+      return { guests, users }
+    },
+    async announce() {
+      await redis.publish(channel, instanceId)
+    },
+    async subscribe(listener) {
+      await subscriber.subscribe(channel, (from) => {
+        if (from !== instanceId) listener()
+      })
+    },
+    async close() {
+      await redis.multi().del(connKey).zRem(instancesKey, instanceId).exec()
+      await redis.publish(channel, instanceId)
+    },
+  }
+}

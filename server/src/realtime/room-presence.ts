@@ -1,0 +1,52 @@
+import type { Logger } from '../lib/logger'
+import { roomChannels } from './channels'
+import type { AppServer } from './io.types'
+
+const DELAY_MS = 150
+
+/**
+ * Per-room presence: who is viewing a room right now, sent as `room:presence` to the room's own
+ * channels only (so only people who may read the room ever see it). Computed from the sockets in the
+ * room's channels on every instance, coalesced per room.
+ */
+export function createRoomPresence({ io, log }: { io: AppServer; log: Logger }) {
+  const pending = new Map<string, NodeJS.Timeout>()
+
+  async function publish(roomId: string) {
+    pending.delete(roomId)
+    try {
+      const sockets = await io.in(roomChannels(roomId)).fetchSockets()
+      const users = new Set<string>()
+      const guests = new Set<string>()
+      for (const s of sockets) {
+        const viewer = s.data.viewer
+        if (viewer.kind === 'user') users.add(viewer.username)
+        else guests.add(viewer.id)
+      }
+      io.to(roomChannels(roomId)).emit('room:presence', {
+        roomId,
+        users: [...users].sort(),
+        guests: guests.size,
+      })
+    } catch (err) {
+      log.warn({ err, roomId }, 'room presence failed')
+    }
+  }
+
+  return {
+    /** Someone joined or left `roomId`: recompute its presence shortly. */
+    changed(roomId: string) {
+      if (!pending.has(roomId))
+        pending.set(
+          roomId,
+          setTimeout(() => void publish(roomId), DELAY_MS),
+        )
+    },
+    stop() {
+      for (const t of pending.values()) clearTimeout(t)
+      pending.clear()
+    },
+  }
+}
+
+export type RoomPresence = ReturnType<typeof createRoomPresence>

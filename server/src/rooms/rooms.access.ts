@@ -1,0 +1,84 @@
+import type { PrismaClient, Room } from '@prisma/client'
+import type { Viewer } from '../contract/events'
+import type { RoomDto } from '../contract/rooms'
+import { AppError } from '../lib/app-error'
+
+/**
+ * The one place that decides who may do what with a room. Every REST route, socket event and fan-out
+ * path goes through `requireRoom` (or, for listings, `readableRoomsWhere`); nothing else checks access.
+ */
+
+export type RoomRecord = Room & {
+  creator: { username: string } | null
+  _count: { participants: number }
+  /** Whether the viewer is a participant (always false for guests). */
+  isParticipant: boolean
+}
+
+/** Private rooms are readable by their participants only; public rooms by everyone, guests included. */
+export const canRead = (viewer: Viewer, room: RoomRecord): boolean =>
+  !room.isPrivate || (viewer.kind === 'user' && room.isParticipant)
+
+/** Posting needs an account and read access. */
+export const canPost = (viewer: Viewer, room: RoomRecord): boolean => viewer.kind === 'user' && canRead(viewer, room)
+
+/** Only the creator manages a room (participants, deletion). System rooms have no creator. */
+export const canManage = (viewer: Viewer, room: RoomRecord): boolean =>
+  viewer.kind === 'user' && room.creatorId !== null && room.creatorId === viewer.id
+
+export type RoomNeed = 'read' | 'post' | 'manage'
+
+/**
+ * Loads a room for a viewer and checks access. A room the viewer may not read is reported exactly
+ * like a missing one (`not_found`, same query, same message), so private rooms cannot be discovered.
+ * Guests asking to post or manage get `unauthenticated` before anything is looked up.
+ */
+export async function requireRoom(
+  prisma: PrismaClient,
+  viewer: Viewer,
+  roomId: string,
+  need: RoomNeed,
+): Promise<RoomRecord> {
+  if (need !== 'read' && viewer.kind !== 'user') throw new AppError('unauthenticated')
+  const room = await loadRoom(prisma, viewer, roomId)
+  if (!room || !canRead(viewer, room)) throw new AppError('not_found')
+  if (need === 'post' && !canPost(viewer, room)) throw new AppError('forbidden')
+  if (need === 'manage' && !canManage(viewer, room)) throw new AppError('forbidden')
+  return room
+}
+
+async function loadRoom(prisma: PrismaClient, viewer: Viewer, roomId: string): Promise<RoomRecord | null> {
+  // The participant lookup uses a never-matching id for guests so every viewer runs the same query.
+  const userId = viewer.kind === 'user' ? viewer.id : '00000000-0000-0000-0000-000000000000'
+  const room = await prisma.room.findUnique({
+    where: { id: roomId },
+    include: {
+      creator: { select: { username: true } },
+      _count: { select: { participants: true } },
+      participants: { where: { userId }, select: { userId: true } },
+    },
+  })
+  if (!room) return null
+  const { participants, ...rest } = room
+  return { ...rest, isParticipant: participants.length > 0 }
+}
+
+/** Prisma filter for the rooms a viewer may read: public ones plus private ones they take part in. */
+export function readableRoomsWhere(viewer: Viewer) {
+  return viewer.kind === 'user'
+    ? { OR: [{ isPrivate: false }, { participants: { some: { userId: viewer.id } } }] }
+    : { isPrivate: false }
+}
+
+export function toRoomDto(room: Omit<RoomRecord, 'isParticipant'>): RoomDto {
+  return {
+    id: room.id,
+    name: room.name,
+    description: room.description,
+    isPrivate: room.isPrivate,
+    createdBy: room.creator?.username ?? null,
+    participantCount: room._count.participants,
+    lastSeq: room.lastSeq,
+    createdAt: room.createdAt.toISOString(),
+  }
+}

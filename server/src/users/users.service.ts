@@ -1,0 +1,14 @@
+import type { PrismaClient } from '@prisma/client'
+import type { PublicUserDto } from '../contract/auth'
+
+export const USER_SEARCH_LIMIT = 20
+
+/** Prefix search over usernames for adding participants. `%` and `_` are matched literally. */
+export async function searchUsers(prisma: PrismaClient, query: string): Promise<PublicUserDto[]> {
+  return prisma.user.findMany({
+    where: query ? { username: { startsWith: query } } : {},
+    select: { id: true, username: true },
+    orderBy: { username: 'asc' },
+    take: USER_SEARCH_LIMIT,
+  })
+}

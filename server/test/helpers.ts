@@ -1,0 +1,196 @@
+// Shared test helpers: boot the real app on port 0 against the run's PostgreSQL database and Redis
+// prefix (see run.ts), talk to it over real HTTP and real socket.io-client connections.
+import { randomBytes, randomUUID } from 'node:crypto'
+import { io as ioClient, type Socket } from 'socket.io-client'
+import { createClient, type RedisClientType } from 'redis'
+import { type App, createApp, type RedisClients } from '../src/app'
+import { type Config, loadConfig } from '../src/config/env'
+import type { SessionDto } from '../src/contract/auth'
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../src/contract/events'
+import { createPrisma, type PrismaClient } from '../src/db/prisma'
+import { createLogger } from '../src/lib/logger'
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>
+
+export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
+
+const databaseUrl = process.env.PARLOR_TEST_DATABASE_URL
+const redisUrl = process.env.PARLOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const runPrefix = process.env.PARLOR_TEST_PREFIX
+if (!databaseUrl || !runPrefix) throw new Error('Run tests through `npm run test:server` (server/test/run.ts).')
+
+export const testEnv = { databaseUrl, redisUrl, runPrefix }
+
+/** A Redis key prefix private to one test (instances of one cluster share it). */
+export const newPrefix = () => `${runPrefix}:${randomBytes(4).toString('hex')}`
+
+/** A fresh valid username (3–32 chars). */
+export const uniqueName = (stem = 'u') => `${stem}_${randomBytes(5).toString('hex')}`.slice(0, 32)
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: newPrefix(),
+      BCRYPT_COST: '4',
+      LOG_LEVEL: process.env.PARLOR_TEST_LOG_LEVEL ?? 'silent',
+      MIGRATE_ON_START: 'false',
+      PRESENCE_HEARTBEAT_SECONDS: '1',
+      PRESENCE_TTL_SECONDS: '3',
+      ...env,
+    },
+    { instanceId: `test-${randomUUID().slice(0, 8)}` },
+  )
+}
+
+export type TestServer = {
+  url: string
+  app: App
+  prisma: PrismaClient
+  config: Config
+  stop(): Promise<void>
+}
+
+async function connectRedis(url: string): Promise<RedisClients> {
+  const make = () => {
+    const c: RedisClientType = createClient({ url, disableOfflineQueue: true })
+    c.on('error', () => {})
+    return c
+  }
+  const clients = { client: make(), subscriber: make(), adapterSubscriber: make() }
+  await Promise.all(Object.values(clients).map((c) => c.connect()))
+  return clients
+}
+
+/** Boots the app in this process. `env` overrides config; `REDIS_URL: ''` runs without Redis. */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = testConfig(env)
+  const prisma = createPrisma({ url: config.DATABASE_URL as string, poolSize: 5 })
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : null
+  const log = createLogger({ level: config.LOG_LEVEL, instanceId: config.instanceId })
+  const app = createApp({ config, prisma, redis, log })
+  const port = await app.listen()
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    prisma,
+    config,
+    async stop() {
+      await app.shutdown()
+      await prisma.$disconnect()
+      if (redis) await Promise.allSettled(Object.values(redis).map((c) => c.quit()))
+    },
+  }
+}
+
+export type ApiResponse<T = any> = { status: number; body: T; headers: Headers }
+
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  { token, body, headers = {} }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers }
+}
+
+/** Registers a new user and returns their session. */
+export async function register(base: string, username = uniqueName()): Promise<SessionDto> {
+  const res = await api<SessionDto>(base, 'POST', '/api/auth/register', {
+    body: { username, email: `${username}@example.com`, password: 'correct horse battery' },
+  })
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+/** Connects a socket (websocket transport) and waits for the handshake to succeed. */
+export function connect(base: string, token?: string, options: { autoConnect?: boolean } = {}): Promise<ClientSocket> {
+  const socket: ClientSocket = ioClient(base, {
+    transports: ['websocket'],
+    auth: token ? { token } : {},
+    reconnection: false,
+    forceNew: true,
+    ...options,
+  })
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket))
+    socket.once('connect_error', (err) => {
+      socket.close()
+      reject(err)
+    })
+  })
+}
+
+/** The handshake error a token gets (or null when it connects). */
+export async function handshakeError(base: string, token: string): Promise<{ message: string; data?: any } | null> {
+  try {
+    const s = await connect(base, token)
+    s.close()
+    return null
+  } catch (err) {
+    return err as { message: string; data?: any }
+  }
+}
+
+/** Emits an event with an ack and resolves with the ack. */
+export function ack<T extends object = any>(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Ack<T>> {
+  return (socket as unknown as Socket).timeout(5000).emitWithAck(event, ...args)
+}
+
+/** Resolves with the next `event` matching `predicate`, or rejects after `timeoutMs`. */
+export function nextEvent<T = any>(
+  socket: ClientSocket,
+  event: string,
+  predicate: (payload: T) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<T> {
+  const s = socket as unknown as Socket
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      s.off(event, listener)
+      reject(new Error(`timed out waiting for ${event}`))
+    }, timeoutMs)
+    const listener = (payload: T) => {
+      if (!predicate(payload)) return
+      clearTimeout(timer)
+      s.off(event, listener)
+      resolve(payload)
+    }
+    s.on(event, listener)
+  })
+}
+
+/** Records every event a socket receives (for "must never see" assertions). */
+export function record(socket: ClientSocket): { events: { event: string; args: unknown[] }[]; text(): string } {
+  const events: { event: string; args: unknown[] }[] = []
+  socket.onAny((event, ...args) => events.push({ event, args }))
+  return { events, text: () => JSON.stringify(events) }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition') {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await check()) return
+    await sleep(25)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export const clientMsgId = () => randomBytes(8).toString('hex')

@@ -1,0 +1,89 @@
+// Runs the server-side test suites (node:test) against the real PostgreSQL and Redis of this machine.
+// Each run gets its own database (parlor_test_<pid>_<time>) and Redis key prefix, removed afterwards,
+// so runs never collide. Usage: npm run test:server [-- <path filter>...]
+import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { createClient } from 'redis'
+import { migrateDeploy } from '../src/db/migrate'
+
+const adminUrl = process.env.PARLOR_TEST_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+const redisUrl = process.env.PARLOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const runId = `${process.pid}_${Date.now().toString(36)}`
+const dbName = `parlor_test_${runId}`
+const prefix = `parlor-test-${runId}`
+const roots = ['server', 'kustomize']
+const filters = process.argv.slice(2)
+
+function testFiles(): string[] {
+  const files = roots.flatMap((root) =>
+    (readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.test.ts') && !f.includes('node_modules'))
+      .map((f) => join(root, f)),
+  )
+  return files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort()
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+async function cleanRedis() {
+  const redis = createClient({ url: redisUrl })
+  await redis.connect()
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+    if (keys.length > 0) await redis.del(keys)
+  }
+  await redis.quit()
+}
+
+async function main(): Promise<number> {
+  const files = testFiles()
+  if (files.length === 0) {
+    console.error('no test files matched')
+    return 1
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${dbName}`
+  await admin((c) => c.query(`CREATE DATABASE "${dbName}"`))
+  try {
+    await migrateDeploy(url.toString(), process.env)
+    console.log(`test database ${dbName}, redis prefix ${prefix}, ${files.length} files`)
+    return await new Promise<number>((done) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+        {
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            PARLOR_TEST_DATABASE_URL: url.toString(),
+            PARLOR_TEST_REDIS_URL: redisUrl,
+            PARLOR_TEST_PREFIX: prefix,
+          },
+        },
+      )
+      child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)))
+    })
+  } finally {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`)).catch((err) =>
+      console.error('could not drop test database', err),
+    )
+    await cleanRedis().catch((err) => console.error('could not clean redis keys', err))
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err)
+    process.exit(1)
+  },
+)

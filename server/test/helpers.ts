@@ -1,8 +1,8 @@
 // Shared test helpers: boot the real app on port 0 against the run's PostgreSQL database and Redis
 // prefix (see run.ts), talk to it over real HTTP and real socket.io-client connections.
 import { randomBytes, randomUUID } from 'node:crypto'
-import { io as ioClient, type Socket } from 'socket.io-client'
 import { createClient, type RedisClientType } from 'redis'
+import { io as ioClient, type Socket } from 'socket.io-client'
 import { type App, createApp, type RedisClients } from '../src/app'
 import { type Config, loadConfig } from '../src/config/env'
 import type { SessionDto } from '../src/contract/auth'
@@ -117,15 +117,22 @@ export async function register(base: string, username = uniqueName()): Promise<S
   return res.body
 }
 
-/** Connects a socket (websocket transport) and waits for the handshake to succeed. */
-export function connect(base: string, token?: string, options: { autoConnect?: boolean } = {}): Promise<ClientSocket> {
+/**
+ * Connects a socket (websocket transport) and waits for the handshake to succeed. `before` runs
+ * before connecting, to attach listeners for events the server sends right on connect.
+ */
+export function connect(
+  base: string,
+  token?: string,
+  { before, reconnection = false }: { before?: (socket: ClientSocket) => void; reconnection?: boolean } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = ioClient(base, {
     transports: ['websocket'],
     auth: token ? { token } : {},
-    reconnection: false,
+    reconnection,
     forceNew: true,
-    ...options,
   })
+  before?.(socket)
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket))
     socket.once('connect_error', (err) => {
@@ -194,3 +201,79 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export const clientMsgId = () => randomBytes(8).toString('hex')
+
+export type ServerProcess = {
+  url: string
+  port: number
+  child: import('node:child_process').ChildProcess
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>
+  output(): string
+  kill(signal?: NodeJS.Signals): void
+}
+
+/** A free loopback port (bound then released). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts the real server as its own process (`server/src/main.ts`, as production does) and waits
+ * until /readyz answers 200. `env` replaces the test defaults; pass `DATABASE_URL: ''` for PGlite.
+ */
+export async function spawnServer(
+  env: Record<string, string> = {},
+  { readyTimeoutMs = 60_000 } = {},
+): Promise<ServerProcess> {
+  const { spawn } = await import('node:child_process')
+  const port = env.PORT ? Number(env.PORT) : await freePort()
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl as string,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: newPrefix(),
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'warn',
+    MIGRATE_ON_START: 'false',
+    ...env,
+    PORT: String(port),
+  }
+  for (const [k, v] of Object.entries(childEnv)) if (v === '') delete childEnv[k]
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (d) => (output += d))
+  child.stderr?.on('data', (d) => (output += d))
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  )
+  const url = `http://127.0.0.1:${port}`
+  const until = Date.now() + readyTimeoutMs
+  let ended = false
+  void exited.then(() => (ended = true))
+  while (true) {
+    if (ended) throw new Error(`server exited before it was ready:\n${output}`)
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break
+    } catch {}
+    if (Date.now() > until) {
+      child.kill('SIGKILL')
+      throw new Error(`server not ready in time:\n${output}`)
+    }
+    await sleep(100)
+  }
+  return { url, port, child, exited, output: () => output, kill: (signal = 'SIGTERM') => void child.kill(signal) }
+}

@@ -35,7 +35,11 @@ describe('register', () => {
     ['homoglyph username', { username: 'аlice', email: 'x@example.com', password }, ['username']],
     ['bad email', { username: uniqueName(), email: 'not-an-email', password }, ['email']],
     ['short password', { username: uniqueName(), email: 'x@example.com', password: 'short' }, ['password']],
-    ['password over 72 bytes', { username: uniqueName(), email: 'x@example.com', password: 'é'.repeat(37) }, ['password']],
+    [
+      'password over 72 bytes',
+      { username: uniqueName(), email: 'x@example.com', password: 'é'.repeat(37) },
+      ['password'],
+    ],
     ['everything missing', {}, ['username', 'email', 'password']],
     ['wrong types', { username: 42, email: ['x'], password: { a: 1 } }, ['username', 'email', 'password']],
   ]
@@ -49,7 +53,10 @@ describe('register', () => {
   }
 
   test('400 for a body that is not JSON', async () => {
-    const res = await api(server.url, 'POST', '/api/auth/register', { body: '{"username":', headers: { 'content-type': 'application/json' } })
+    const res = await api(server.url, 'POST', '/api/auth/register', {
+      body: '{"username":',
+      headers: { 'content-type': 'application/json' },
+    })
     assert.equal(res.status, 400)
     assert.equal(res.body.error.code, 'invalid_input')
   })
@@ -83,7 +90,9 @@ describe('login', () => {
 
   test('wrong password and unknown user get the same 401', async () => {
     const { user } = await register(server.url)
-    const wrong = await api(server.url, 'POST', '/api/auth/login', { body: { login: user.username, password: 'nope-nope-nope' } })
+    const wrong = await api(server.url, 'POST', '/api/auth/login', {
+      body: { login: user.username, password: 'nope-nope-nope' },
+    })
     const unknown = await api(server.url, 'POST', '/api/auth/login', { body: { login: uniqueName(), password } })
     assert.equal(wrong.status, 401)
     assert.deepEqual(wrong.body, unknown.body)
@@ -106,7 +115,14 @@ describe('tokens', () => {
     const secret = server.config.JWT_SECRET
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')
     const body = Buffer.from(
-      JSON.stringify({ kind: 'user', tv: 0, sub: user.id, iss: 'parlor', aud: 'parlor', exp: Math.floor(Date.now() / 1000) + 600 }),
+      JSON.stringify({
+        kind: 'user',
+        tv: 0,
+        sub: user.id,
+        iss: 'parlor',
+        aud: 'parlor',
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
     ).toString('base64url')
     return {
       expired: sign({ kind: 'user', tv: 0 }, secret, { subject: user.id, expiresIn: -10 }),

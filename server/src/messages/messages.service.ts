@@ -6,16 +6,62 @@ import { AppError } from '../lib/app-error'
 import type { Fanout } from '../realtime/fanout'
 import { requireRoom } from '../rooms/rooms.access'
 import { messageRowSelect, toMessageDto } from './messages.dto'
+import { createRoomSequencer } from './room-sequencer'
 
 export type MessagesService = ReturnType<typeof createMessagesService>
 type User = Extract<Viewer, { kind: 'user' }>
 
 export function createMessagesService({ prisma, fanout }: { prisma: PrismaClient; fanout: Fanout }) {
+  const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => fanout.messageCreated(message) })
+
   async function findByClientMsgId(author: User, clientMsgId: string) {
     return prisma.message.findUnique({
       where: { authorId_clientMsgId: { authorId: author.id, clientMsgId } },
       select: messageRowSelect,
     })
+  }
+
+  /** Inserts the message, assigning its seq, or finds the one already stored under the clientMsgId. */
+  async function insert(
+    viewer: User,
+    input: z.output<typeof ZSendMessage>,
+  ): Promise<{ message: MessageDto; created: boolean }> {
+    let inserted: { id: string; seq: number; createdAt: Date }[]
+    try {
+      inserted = await prisma.$queryRaw`
+          WITH room AS (
+            UPDATE "Room" SET "lastSeq" = "lastSeq" + 1
+            WHERE "id" = ${input.roomId}::uuid
+              AND (NOT "isPrivate" OR EXISTS (
+                SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = ${input.roomId}::uuid AND p."userId" = ${viewer.id}::uuid))
+            RETURNING "id", "lastSeq"
+          )
+          INSERT INTO "Message" ("roomId", "seq", "authorId", "topic", "content", "clientMsgId")
+          SELECT room."id", room."lastSeq", ${viewer.id}::uuid, ${input.topic}, ${input.content}, ${input.clientMsgId} FROM room
+          RETURNING "id", "seq", "createdAt"`
+    } catch (err) {
+      if (!isDuplicateClientMsgId(err)) throw err
+      const existing = await findByClientMsgId(viewer, input.clientMsgId)
+      if (!existing) throw err
+      if (existing.roomId !== input.roomId) {
+        throw new AppError('conflict', {
+          message: 'This clientMsgId was already used for another message.',
+          fields: { clientMsgId: 'is already used' },
+        })
+      }
+      return { message: toMessageDto(existing, viewer), created: false }
+    }
+    if (inserted.length === 0) {
+      // Nothing inserted: the room is gone or the viewer may not post. Say which, the usual way.
+      await requireRoom(prisma, viewer, input.roomId, 'post')
+      throw new AppError('not_found')
+    }
+    const [row] = inserted
+    const message = toMessageDto(
+      { ...row, roomId: input.roomId, topic: input.topic, content: input.content, author: viewer },
+      viewer,
+    )
+    return { message, created: true }
   }
 
   return {
@@ -31,43 +77,15 @@ export function createMessagesService({ prisma, fanout }: { prisma: PrismaClient
       input: z.output<typeof ZSendMessage>,
     ): Promise<{ message: MessageDto; created: boolean }> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
-      let inserted: { id: string; seq: number; createdAt: Date }[]
+      const broadcast = sequencer.begin(input.roomId)
       try {
-        inserted = await prisma.$queryRaw`
-          WITH room AS (
-            UPDATE "Room" SET "lastSeq" = "lastSeq" + 1
-            WHERE "id" = ${input.roomId}::uuid
-              AND (NOT "isPrivate" OR EXISTS (
-                SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = ${input.roomId}::uuid AND p."userId" = ${viewer.id}::uuid))
-            RETURNING "id", "lastSeq"
-          )
-          INSERT INTO "Message" ("roomId", "seq", "authorId", "topic", "content", "clientMsgId")
-          SELECT room."id", room."lastSeq", ${viewer.id}::uuid, ${input.topic}, ${input.content}, ${input.clientMsgId} FROM room
-          RETURNING "id", "seq", "createdAt"`
+        const result = await insert(viewer, input)
+        broadcast(result.created ? result.message : null)
+        return result
       } catch (err) {
-        if (!isDuplicateClientMsgId(err)) throw err
-        const existing = await findByClientMsgId(viewer, input.clientMsgId)
-        if (!existing) throw err
-        if (existing.roomId !== input.roomId) {
-          throw new AppError('conflict', {
-            message: 'This clientMsgId was already used for another message.',
-            fields: { clientMsgId: 'is already used' },
-          })
-        }
-        return { message: toMessageDto(existing, viewer), created: false }
+        broadcast(null)
+        throw err
       }
-      if (inserted.length === 0) {
-        // Nothing inserted: the room is gone or the viewer may not post. Say which, the usual way.
-        await requireRoom(prisma, viewer, input.roomId, 'post')
-        throw new AppError('not_found')
-      }
-      const [row] = inserted
-      const message = toMessageDto(
-        { ...row, roomId: input.roomId, topic: input.topic, content: input.content, author: viewer },
-        viewer,
-      )
-      fanout.messageCreated(message)
-      return { message, created: true }
     },
 
     /** A page of history in ascending seq order; by seq cursor so concurrent sends never shift it. */

@@ -16,6 +16,7 @@ type RawListener = (...args: unknown[]) => void
  *
  * @example socket.on('room:leave', handle(socket, log, ZId, (roomId) => rooms.leave(socket, roomId)))
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers may return nothing (plain `{ok:true}` ack).
 export function handle<S extends z.ZodType, R extends object | void>(
   socket: AppSocket,
   log: Logger,

@@ -38,6 +38,8 @@ export type RedisClients = { client: Redis; subscriber: Redis; adapterSubscriber
 export type AppDeps = { config: Config; prisma: PrismaClient; redis: RedisClients | null; log: Logger }
 
 export type App = {
+  /** The Express application (tests walk its routes). */
+  express: express.Express
   httpServer: HttpServer
   io: AppServer
   /** Starts presence and listens; resolves with the bound port. */
@@ -165,6 +167,7 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
   app.use(errorHandler(log))
 
   return {
+    express: app,
     httpServer,
     io,
     async listen() {

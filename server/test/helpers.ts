@@ -277,3 +277,27 @@ export async function spawnServer(
   }
   return { url, port, child, exited, output: () => output, kill: (signal = 'SIGTERM') => void child.kill(signal) }
 }
+
+type RouterLayer = {
+  rawPath?: string
+  route?: { path: string; methods: Record<string, boolean> }
+  handle: { stack?: RouterLayer[] }
+}
+
+/** Every `METHOD /path` the Express app serves, with mount paths joined (e.g. `DELETE /api/rooms/:id`). */
+export function listRoutes(expressApp: { router: { stack: RouterLayer[] } }): string[] {
+  const out: string[] = []
+  const walk = (stack: RouterLayer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods)) {
+          out.push(`${method.toUpperCase()} ${(prefix + layer.route.path).replace(/(.)\/$/, '$1')}`)
+        }
+      } else if (layer.handle.stack && typeof layer.rawPath === 'string') {
+        walk(layer.handle.stack, prefix + (layer.rawPath === '/' ? '' : layer.rawPath))
+      }
+    }
+  }
+  walk(expressApp.router.stack, '')
+  return out
+}

@@ -74,6 +74,23 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
     )
   }
 
+  if (redis) {
+    // While Redis was away, broadcasts from other instances could not reach this instance's sockets.
+    // When it is back, tell them to fetch what they missed (clients catch up by seq from the API).
+    let redisDown = false
+    const markDown = () => {
+      redisDown = true
+    }
+    redis.adapterSubscriber.on('error', markDown)
+    redis.adapterSubscriber.on('reconnecting', markDown)
+    redis.adapterSubscriber.on('ready', () => {
+      if (!redisDown) return
+      redisDown = false
+      log.info('redis is back: asking local clients to catch up')
+      io.local.emit('sync:required')
+    })
+  }
+
   const roomPresence = createRoomPresence({ io, log })
   const fanout = createFanout(io, roomPresence)
   const rooms = createRoomsService({ prisma, fanout })

@@ -301,3 +301,41 @@ export function listRoutes(expressApp: { router: { stack: RouterLayer[] } }): st
   walk(expressApp.router.stack, '')
   return out
 }
+
+/** A private redis-server on its own port, so a test can stop and restart it without touching others. */
+export async function startPrivateRedis(port?: number): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+  const { spawn } = await import('node:child_process')
+  const p = port ?? (await freePort())
+  const child = spawn(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  )
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  const url = `redis://127.0.0.1:${p}`
+  const until = Date.now() + 10_000
+  for (;;) {
+    const probe = createClient({ url })
+    probe.on('error', () => {})
+    try {
+      await probe.connect()
+      await probe.ping()
+      await probe.quit()
+      break
+    } catch {
+      probe.destroy()
+      if (Date.now() > until) throw new Error('private redis did not start')
+      await sleep(50)
+    }
+  }
+  return {
+    url,
+    port: p,
+    async stop() {
+      child.kill('SIGKILL')
+      await exited
+    },
+  }
+}

@@ -37,6 +37,11 @@ export type ServerToClientEvents = {
   'room:presence': (presence: RoomPresenceDto) => void
   /** Someone started or stopped typing in a room you have joined. */
   'typing:changed': (payload: { roomId: string; username: string; typing: boolean }) => void
+  /**
+   * Live delivery may have missed messages (this instance just got its Redis connection back): fetch
+   * `GET /api/rooms/:id/messages?after=<last seq you hold>` for every room you have open.
+   */
+  'sync:required': () => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void
 }

@@ -1,0 +1,79 @@
+// Reads CPU time and memory of processes from /proc (Linux), so the harness measures the servers
+// from outside without instrumenting them.
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+
+let clockTicks = 0
+function ticksPerSecond(): number {
+  if (clockTicks === 0) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    } catch {
+      clockTicks = 100
+    }
+  }
+  return clockTicks
+}
+
+/** User + system CPU time of a process (all its threads), in µs; null when it is gone. */
+export function cpuUs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const utime = Number(fields[11])
+    const stime = Number(fields[12])
+    return ((utime + stime) * 1_000_000) / ticksPerSecond()
+  } catch {
+    return null
+  }
+}
+
+/** Resident set size in kB (VmRSS); null when the process is gone. */
+export function rssKb(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
+}
+
+/** The soft open-files limit of a process. */
+export function openFilesLimit(pid: number | 'self' = 'self'): number | null {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))
+    return m ? (m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1])) : null
+  } catch {
+    return null
+  }
+}
+
+/** Pids whose command name (/proc/<pid>/comm) is one of `names`, e.g. postgres and redis-server. */
+export function pidsByName(names: string[]): number[] {
+  const out: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
+      if (names.includes(comm)) out.push(Number(entry))
+    } catch {}
+  }
+  return out
+}
+
+/** Machine-wide CPU time from /proc/stat, in µs summed over all cores: busy and total. */
+export function machineCpuUs(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]
+  const v = line.trim().split(/\s+/).slice(1).map(Number)
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0)
+  const idle = v[3] + v[4]
+  const scale = 1_000_000 / ticksPerSecond()
+  return { busy: (total - idle) * scale, total: total * scale }
+}
+
+/** CPU µs of a set of pids; processes that vanished count 0. */
+export function sumCpuUs(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuUs(pid) ?? 0), 0)
+}

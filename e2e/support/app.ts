@@ -1,0 +1,140 @@
+/// <reference lib="dom" />
+// Helpers shared by the specs: accounts made through the REST API (fast) or the UI (when the test is
+// about the UI), browser contexts signed in as someone, and a few readers of what is on screen.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test'
+import type { SessionDto } from '../../server/src/contract/auth'
+import type { MessageDto } from '../../server/src/contract/messages'
+import type { RoomDto } from '../../server/src/contract/rooms'
+import { ARTIFACTS } from './server'
+
+export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
+export const BASE_URL = `http://127.0.0.1:${process.env.E2E_PORT ?? 4391}`
+export const PASSWORD = 'correct horse battery'
+
+/** A fresh valid username: 3–32 of a–z, 0–9, _ and -. */
+export const uniqueName = (stem: string) => `${stem}_${randomBytes(3).toString('hex')}`
+
+export type Account = SessionDto & { password: string }
+
+async function api<T>(base: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      'Content-Type': 'application/json',
+      ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  })
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${await res.text()}`)
+  return (res.status === 204 ? undefined : await res.json()) as T
+}
+
+export async function registerViaApi(stem: string, base = BASE_URL): Promise<Account> {
+  const username = uniqueName(stem)
+  const session = await api<SessionDto>(base, '/api/auth/register', {
+    method: 'POST',
+    body: { username, email: `${username}@example.test`, password: PASSWORD },
+  })
+  return { ...session, password: PASSWORD }
+}
+
+export async function createRoomViaApi(
+  owner: Account,
+  input: { name: string; isPrivate?: boolean; participants?: string[]; description?: string },
+  base = BASE_URL,
+): Promise<RoomDto> {
+  const { room } = await api<{ room: RoomDto }>(base, '/api/rooms', { method: 'POST', body: input, token: owner.token })
+  return room
+}
+
+export async function postViaApi(
+  author: Account,
+  roomId: string,
+  content: string,
+  base = BASE_URL,
+  topic = 'general',
+): Promise<MessageDto> {
+  const { message } = await api<{ message: MessageDto }>(base, `/api/rooms/${roomId}/messages`, {
+    method: 'POST',
+    token: author.token,
+    body: { topic, content, clientMsgId: randomBytes(8).toString('hex') },
+  })
+  return message
+}
+
+export type Person = { context: BrowserContext; page: Page }
+
+/**
+ * A new browser context (its own storage: its own guest id or session), already showing `path`.
+ * With an account, the session is in localStorage as the app keeps it after logging in.
+ */
+export async function openAs(
+  browser: Browser,
+  account: Account | null,
+  { path = '/', base = BASE_URL, viewport = { width: 1280, height: 800 } } = {},
+): Promise<Person> {
+  const localStorage = account
+    ? [{ name: 'parlor.session', value: JSON.stringify({ token: account.token, user: account.user }) }]
+    : []
+  const context = await browser.newContext({
+    baseURL: base,
+    viewport,
+    storageState: { cookies: [], origins: [{ origin: base, localStorage }] },
+  })
+  const page = await context.newPage()
+  await page.goto(path)
+  await expect(page.getByTestId('online-counts')).toContainText('online')
+  return { context, page }
+}
+
+/** Registers through the account dialog. */
+export async function registerViaUi(page: Page, stem: string): Promise<string> {
+  const username = uniqueName(stem)
+  await page.getByRole('banner').getByRole('button', { name: 'Register' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Create your account' })
+  await dialog.getByLabel('Username').fill(username)
+  await dialog.getByLabel('Email').fill(`${username}@example.test`)
+  await dialog.getByLabel('Password').fill(PASSWORD)
+  await dialog.getByRole('button', { name: 'Create account' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(accountName(page)).toHaveText(`Signed in as ${username}`)
+  return username
+}
+
+export const accountName = (page: Page) => page.getByRole('banner').locator('.who .name')
+
+export const composer = (page: Page) => page.getByRole('textbox', { name: 'Message', exact: true })
+
+/** Types into the composer and presses Enter, then waits until the server has stored it. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text)
+  await composer(page).press('Enter')
+  await expect(messageItems(page).filter({ hasText: text.split('\n')[0] })).toHaveCount(1)
+  await expect(page.getByTestId('pending-message')).toHaveCount(0)
+}
+
+export const messageItems = (page: Page) => page.getByTestId('message')
+
+export const roomLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name })
+
+/** The live counts in the header, e.g. "3 guests · 5 members online" → { guests: 3, users: 5 }. */
+export async function onlineCounts(page: Page): Promise<{ guests: number; users: number }> {
+  const text = (await page.getByTestId('online-counts').textContent()) ?? ''
+  const m = /(\d+) guests? · (\d+) members? online/.exec(text)
+  if (!m) return { guests: -1, users: -1 }
+  return { guests: Number(m[1]), users: Number(m[2]) }
+}
+
+/** The seq of every stored message on screen, in order. */
+export async function shownSeqs(page: Page): Promise<number[]> {
+  return messageItems(page).evaluateAll((items) => items.map((el) => Number((el as HTMLElement).dataset.seq)))
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  await page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`) })
+}

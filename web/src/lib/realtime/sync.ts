@@ -1,0 +1,185 @@
+// The bridge between the socket and the state classes: every server event lands here, and so does
+// every change of who we are (login, logout, session ended) and of which room is open.
+import { ApiError, errorMessage } from '../api'
+import { replaceLocationWithLobby, roomIdFromLocation, showRoomInLocation } from '../router'
+import { connection } from '../state/connection.svelte'
+import { presence } from '../state/presence.svelte'
+import { LOBBY_ID, rooms } from '../state/rooms.svelte'
+import { session } from '../state/session.svelte'
+import { timelines } from '../state/timeline.svelte'
+import { toasts } from '../state/toasts.svelte'
+import { KEYS } from '../storage'
+import { ACK_TIMEOUT_MS, ackFailed, socket, unwrap } from './socket'
+
+const noop = () => {}
+/** Rooms this client is leaving on purpose (leave, delete): their `room:removed` needs no notice. */
+const expectedRemovals = new Set<string>()
+let switching = false
+
+/** Boots the realtime side once: restores the session, wires events, connects. */
+export async function start(): Promise<void> {
+  session.restore()
+  rooms.selectedId = roomIdFromLocation() ?? LOBBY_ID
+  wire()
+  session.onChange(() => void identityChanged())
+  addEventListener('storage', (e) => {
+    if (e.key === KEYS.session || e.key === null) session.followOtherTab()
+  })
+  addEventListener('popstate', () => openRoom(roomIdFromLocation() ?? LOBBY_ID, { updateLocation: false }))
+  await session.ensureGuestToken()
+  void session.verify()
+  void loadRooms()
+  socket.connect()
+}
+
+/** Opens a room: leaves the previous one's live channel and joins this one's. */
+export function openRoom(roomId: string, { updateLocation = true } = {}): void {
+  const previous = rooms.selectedId
+  rooms.selectedId = roomId
+  if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
+  if (previous === roomId) return
+  if (socket.connected) socket.emit('room:leave', previous, noop)
+  void joinRoom(roomId)
+}
+
+/** The room is going away because of something we did; skip the "you lost access" notice. */
+export function expectRemoval(roomId: string): void {
+  expectedRemovals.add(roomId)
+}
+
+/** Tells the room we are (or stopped) typing. Fire and forget. */
+export function sendTyping(roomId: string, typing: boolean): void {
+  if (socket.connected && session.isUser) socket.emit('typing:set', { roomId, typing }, noop)
+}
+
+function wire(): void {
+  socket.on('connect', () => {
+    const reconnect = connection.everOnline
+    connection.online()
+    if (reconnect) void loadRooms()
+    void joinRoom(rooms.selectedId)
+  })
+
+  socket.on('disconnect', (reason) => {
+    if (switching) connection.status = 'connecting'
+    else connection.lost()
+    presence.resetRooms()
+    // The server cut this socket (it always says why first, with session:ended); come back unless
+    // an identity switch is already reconnecting.
+    if (reason === 'io server disconnect' && !switching) setTimeout(() => socket.active || socket.connect(), 0)
+  })
+
+  socket.on('connect_error', (err) => {
+    connection.lost()
+    const code = (err as Error & { data?: { code?: string } }).data?.code ?? err.message
+    if (code !== 'unauthenticated') return // transport trouble: the manager keeps retrying
+    if (session.isUser) {
+      toasts.info('Your session has ended. Please log in again.')
+      session.end() // → identityChanged reconnects as a guest
+    } else {
+      session.dropGuestToken()
+      void reconnect()
+    }
+  })
+
+  socket.on('presence:changed', (counts) => {
+    presence.counts = counts
+  })
+  socket.on('message:created', (message) => timelines.find(message.roomId)?.receive(message))
+  socket.on('room:presence', (p) => presence.setRoom(p))
+  socket.on('typing:changed', ({ roomId, username, typing }) => presence.setTyping(roomId, username, typing))
+
+  socket.on('room:added', (room) => {
+    const isNew = !rooms.has(room.id)
+    rooms.upsert(room)
+    if (isNew && room.isPrivate && room.createdBy !== session.user?.username) {
+      toasts.info(`You were added to the private room ${room.name}.`)
+    }
+  })
+
+  socket.on('room:removed', ({ roomId }) => {
+    const room = rooms.list.find((r) => r.id === roomId)
+    rooms.remove(roomId)
+    timelines.delete(roomId)
+    const expected = expectedRemovals.delete(roomId)
+    if (!expected && room) toasts.info(`You no longer have access to ${room.name}.`)
+    if (rooms.selectedId === roomId) {
+      openRoom(LOBBY_ID, { updateLocation: false })
+      replaceLocationWithLobby()
+    }
+  })
+
+  socket.on('session:ended', ({ reason }) => {
+    if (!session.isUser) return
+    toasts.info(reason === 'expired' ? 'Your session expired. Please log in again.' : 'You were logged out.')
+    session.end()
+  })
+}
+
+async function loadRooms(): Promise<void> {
+  try {
+    await rooms.load()
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'unauthenticated' && session.isUser) session.end()
+    else if (socket.connected) toasts.error(errorMessage(err))
+  }
+}
+
+async function joinRoom(roomId: string): Promise<void> {
+  if (!socket.connected) return // joined on connect
+  let result: Awaited<ReturnType<typeof requestJoin>>
+  try {
+    result = await requestJoin(roomId)
+  } catch (err) {
+    if (rooms.selectedId !== roomId) return
+    if (err instanceof ApiError && err.code === 'not_found') {
+      rooms.remove(roomId)
+      toasts.error('That room does not exist, or it is private.')
+      if (roomId !== LOBBY_ID) openRoom(LOBBY_ID, { updateLocation: false })
+      replaceLocationWithLobby()
+    } else if (socket.connected) toasts.error(errorMessage(err))
+    return
+  }
+  if (rooms.selectedId !== roomId) {
+    socket.emit('room:leave', roomId, noop) // the user moved on while we waited
+    return
+  }
+  rooms.upsert(result.room)
+  await timelines
+    .get(roomId)
+    .joined(result.messages)
+    .catch((err: unknown) => socket.connected && toasts.error(errorMessage(err)))
+}
+
+async function requestJoin(roomId: string) {
+  const ack = await socket
+    .timeout(ACK_TIMEOUT_MS)
+    .emitWithAck('room:join', roomId)
+    .catch(() => {
+      throw ackFailed()
+    })
+  return unwrap(ack)
+}
+
+/** Login, logout or an ended session: drop what the old identity could see and reconnect. */
+async function identityChanged(): Promise<void> {
+  switching = true
+  try {
+    if (!session.isUser && rooms.selected?.isPrivate) {
+      rooms.selectedId = LOBBY_ID
+      replaceLocationWithLobby()
+    }
+    timelines.clear()
+    presence.resetRooms()
+    rooms.reset()
+    await reconnect() // the connect handler reloads the rooms
+  } finally {
+    switching = false
+  }
+}
+
+async function reconnect(): Promise<void> {
+  await session.ensureGuestToken()
+  socket.disconnect()
+  socket.connect()
+}

@@ -1,0 +1,63 @@
+import type { RoomDto, TCreateRoom } from '@contract/rooms'
+import { send } from '../api'
+
+/** The lobby: a public system room that always exists. */
+export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
+
+/** The rooms this viewer can see (public ones plus their private ones) and which one is open. */
+class Rooms {
+  list = $state<RoomDto[]>([])
+  selectedId = $state(LOBBY_ID)
+  loaded = $state(false)
+
+  get selected(): RoomDto | null {
+    return this.list.find((r) => r.id === this.selectedId) ?? null
+  }
+
+  get publicRooms(): RoomDto[] {
+    return this.list.filter((r) => !r.isPrivate)
+  }
+
+  get privateRooms(): RoomDto[] {
+    return this.list.filter((r) => r.isPrivate)
+  }
+
+  has(roomId: string): boolean {
+    return this.list.some((r) => r.id === roomId)
+  }
+
+  async load(): Promise<void> {
+    const { rooms } = await send<{ rooms: RoomDto[] }>('/api/rooms')
+    this.list = rooms
+    this.loaded = true
+  }
+
+  /** Creates a room; it is added here right away (the `room:added` broadcast then only updates it). */
+  async create(input: TCreateRoom): Promise<RoomDto> {
+    const { room } = await send<{ room: RoomDto }>('/api/rooms', { method: 'POST', body: input })
+    this.upsert(room)
+    return room
+  }
+
+  /** Creator only. Everyone who could see it hears `room:removed`. */
+  async delete(roomId: string): Promise<void> {
+    await send(`/api/rooms/${roomId}`, { method: 'DELETE' })
+  }
+
+  upsert(room: RoomDto): void {
+    const i = this.list.findIndex((r) => r.id === room.id)
+    if (i >= 0) this.list[i] = room
+    else this.list.push(room)
+  }
+
+  remove(roomId: string): void {
+    this.list = this.list.filter((r) => r.id !== roomId)
+  }
+
+  reset(): void {
+    this.list = []
+    this.loaded = false
+  }
+}
+
+export const rooms = new Rooms()

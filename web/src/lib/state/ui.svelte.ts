@@ -1,0 +1,12 @@
+/** What is open on screen: dialogs, the mobile room drawer, the participants panel. */
+class Ui {
+  /** The account dialog and which form it shows. */
+  auth = $state<'login' | 'register' | null>(null)
+  newRoom = $state(false)
+  /** The room list on narrow screens (always visible on wide ones). */
+  sidebarOpen = $state(false)
+  /** Open by default where there is room for it beside the conversation. */
+  participantsOpen = $state(typeof matchMedia === 'function' && matchMedia('(min-width: 1001px)').matches)
+}
+
+export const ui = new Ui()

@@ -1,0 +1,112 @@
+// Smoke test of the benchmark harness (CI): a tiny run through the real code path — real server
+// processes, generator processes, database and Redis — checking the validity checks and the output,
+// never the speed. Runs under `npm run test:server` (server/test/run.ts provides the database).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { runBench } from './bench'
+import { type BenchOptions, quickOptions } from './options'
+import { generatorChecks, type ScenarioName } from './results'
+
+const databaseUrl = process.env.PARLOR_TEST_DATABASE_URL
+const prefix = process.env.PARLOR_TEST_PREFIX
+if (!databaseUrl || !prefix) throw new Error('Run tests through `npm run test:server` (server/test/run.ts).')
+
+function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
+  const o = quickOptions()
+  return {
+    ...o,
+    systems: ['parlor-2', 'socketio', 'ws'],
+    scenarios: ['fan', 'chat'],
+    fan: { receivers: 6, senders: 2, rate: 20, warmupMs: 200, measureMs: 1000, workers: 1 },
+    chat: {
+      users: 20,
+      roomSize: 5,
+      intervalMs: 1000,
+      warmupMs: 200,
+      steadyMs: 1000,
+      burstWindowMs: 1000,
+      workers: 2,
+      peakRate: 40,
+      peakMs: 500,
+    },
+    login: { count: 3, rate: 10 },
+    out: null,
+    databaseUrl: databaseUrl as string,
+    redisPrefix: `${prefix}-bench`,
+    reuseSystems: true,
+    maxMinutes: 5,
+    ...overrides,
+  }
+}
+
+test('a tiny run of L-fan and L-chat is valid and exact on every system, with ratios', async () => {
+  const r = await runBench(tiny(), () => {})
+  const scenarios: ScenarioName[] = ['L-fan', 'L-chat', 'Login burst', 'L-chat-peak']
+  for (const sc of scenarios) {
+    for (const sys of ['parlor-2', 'socketio', 'ws'] as const) {
+      const run = r.scenarios[sc]?.systems[sys]
+      assert.ok(run, `${sc} ran on ${sys}`)
+      assert.deepEqual(run.invalid, [], `${sc} / ${sys} is valid`)
+      const f = run.figures
+      if (sc === 'Login burst') {
+        assert.equal(f.loginsOk, 3)
+        continue
+      }
+      const fanout = sc === 'L-fan' ? 6 : 5
+      assert.ok((f.sent ?? 0) > 0, `${sc} / ${sys} sent messages`)
+      assert.equal(f.acked, f.sent)
+      assert.equal(f.delivered, (f.sent ?? 0) * fanout, `${sc} / ${sys}: delivered = sent × fan-out`)
+      assert.equal(f.lostDeliveries, 0)
+      assert.equal(f.mismatchedReceivers, 0)
+      if (sys === 'parlor-2') {
+        assert.equal(f.dbRows, f.acked, `${sc}: database rows = acked`)
+        assert.equal(f.lostMessages, 0)
+      }
+    }
+    if (sc === 'Login burst') continue
+    for (const key of ['parlor-2÷socketio', 'parlor-2÷ws']) {
+      const ratio: number | null | undefined = r.scenarios[sc]?.ratios[key]?.deliveriesPerCpuSecond
+      assert.equal(typeof ratio, 'number', `${sc} has the ${key} ratio`)
+      assert.ok((ratio as number) > 0)
+    }
+  }
+  assert.equal(r.valid, true)
+  assert.ok(r.machine.cores > 0)
+  assert.equal(r.targets.length, 6)
+  assert.match(r.table, /L-fan: 1 room, 6 receivers/)
+})
+
+test('lost deliveries and missing rows make a run invalid, and it says why', async () => {
+  const r = await runBench(
+    tiny({ systems: ['parlor-1'], scenarios: ['fan'], faults: { dropDeliveries: 2, deleteRows: 1 } }),
+    () => {},
+  )
+  const run = r.scenarios['L-fan']?.systems['parlor-1']
+  assert.ok(run)
+  assert.equal(run.valid, false)
+  assert.equal(r.valid, false)
+  const why = run.invalid.join('\n')
+  assert.match(why, /delivered \d+ ≠ sent × fan-out/)
+  assert.match(why, /receivers did not get exactly the messages sent/)
+  assert.match(why, /database rows \d+ ≠ acknowledged \d+/)
+  assert.equal(run.figures.lostDeliveries, 2)
+  assert.match(r.table, /INVALID RUNS/)
+})
+
+test('a saturated generator invalidates the window', () => {
+  const invalid: string[] = []
+  const warnings: string[] = []
+  const window = {
+    seconds: 10,
+    serverCpuUs: {},
+    serverCpuUsTotal: 0,
+    generatorCoreShare: [0.2, 0.97],
+    infraCpuUs: 0,
+    machineBusyShare: 1,
+    backgroundShare: 0.5,
+  }
+  generatorChecks(window, 0.9, invalid, warnings)
+  assert.equal(invalid.length, 1)
+  assert.match(invalid[0], /generator 1 used 97% of a core/)
+  assert.equal(warnings.length, 1)
+})

@@ -1,0 +1,187 @@
+// The benchmark orchestrator: prepares the database and Redis prefix, starts each system under test,
+// runs the scenarios against them interleaved (scenario by scenario, every system in turn, the order
+// rotating each round), and writes the summary. Everything it starts it also stops.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { type BenchDb, checkServices, cleanRedis, describeMachine, openBenchDb, planBenchDb, REPO_ROOT } from './infra'
+import type { BenchOptions, ScenarioGroup, SystemName } from './options'
+import { machineCpuUs, pidsByName } from './proc'
+import { sleep } from './clock'
+import { type BenchResults, evaluateTargets, renderMarkdown, renderText, summarize } from './report'
+import { failedRun, type RunCtx, type RunResult, type ScenarioName } from './results'
+import { runChat } from './scenarios/chat'
+import { runFan } from './scenarios/fan'
+import { runSoak } from './scenarios/soak'
+import { killAll, type RunningSystem, SYSTEMS, type SystemEnv, startSystem } from './systems'
+
+const RUNNERS: Record<ScenarioGroup, { first: ScenarioName; run: typeof runFan }> = {
+  fan: { first: 'L-fan', run: runFan },
+  chat: { first: 'L-chat', run: runChat },
+  soak: { first: 'L-soak', run: runSoak },
+}
+
+let aborted = false
+
+/** Stops the run as soon as possible: kills every child process; the current run fails and cleanup follows. */
+export function abortBench(): void {
+  aborted = true
+  killAll()
+}
+
+const NOTES = [
+  'CPU is user+system time of each server process (all threads) from /proc/<pid>/stat over the measured window; ' +
+    'Parlor-2 sums both instances. PostgreSQL and Redis CPU is reported separately (infraCpuUsPerDelivery, machine-wide).',
+  'Ratios are Parlor ÷ baseline of the same figure from the same run; for deliveries per CPU-second, > 1 would mean Parlor is cheaper.',
+  'Latencies are measured from the scheduled send time (open loop), so a late generator or server shows up as latency, not as fewer samples.',
+  'Memory per connection is the RSS (and JS heap) growth of each server process between before and after connecting, each read after a full GC.',
+  'Event-loop delay comes from perf_hooks.monitorEventLoopDelay in the bench launcher of each server (resolution 10 ms).',
+  'Baselines have no auth and no database; their login endpoint is only bcrypt (cost 10) + JWT signing, the floor of any password login.',
+]
+
+export async function runBench(opts: BenchOptions, print: (line: string) => void = console.log): Promise<BenchResults> {
+  aborted = false
+  const started = Date.now()
+  const log = (line: string) => print(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`)
+  const services = await checkServices(opts.adminUrl, opts.redisUrl)
+  const machine = describeMachine(services)
+  const idle0 = machineCpuUs()
+  await sleep(2000)
+  const idle1 = machineCpuUs()
+  machine.busyShareBeforeStart = Math.round(((idle1.busy - idle0.busy) / (idle1.total - idle0.total)) * 1000) / 1000
+  const tag = randomBytes(3).toString('hex')
+  const redisPrefix = opts.redisPrefix ?? `parlor-bench-${process.pid}-${tag}`
+  const want = (g: ScenarioGroup) => opts.scenarios.includes(g)
+  const userCount = Math.max(
+    want('fan') ? opts.fan.receivers + opts.fan.senders : 0,
+    want('chat') ? opts.chat.users + opts.login.count : 0,
+    want('soak') ? opts.soak.connections : 0,
+    2,
+  )
+  log(
+    `Parlor bench${opts.quick ? ' (quick)' : ''}: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+  )
+  if (machine.busyShareBeforeStart > 0.2)
+    log(
+      `warning: the machine was ${Math.round(machine.busyShareBeforeStart * 100)}% busy before the bench started; ` +
+        'latencies will be noisy (CPU per message is less affected)',
+    )
+  log(`preparing the database (${opts.databaseUrl ? 'given' : 'new'}) and ${userCount} users`)
+  const plan = await planBenchDb(opts.adminUrl, opts.databaseUrl)
+  const env: SystemEnv = {
+    databaseUrl: plan.url,
+    redisUrl: opts.redisUrl,
+    redisPrefix,
+    jwtSecret: plan.jwtSecret,
+    passwordHash: plan.passwordHash,
+    profileDir: opts.profile ? resolve(REPO_ROOT, 'bench/results/profiles') : null,
+  }
+  const running = new Map<SystemName, RunningSystem>()
+  // Reused systems start all at once, while the database is prepared (Parlor waits for it to be ready).
+  const prestart = opts.reuseSystems
+    ? Promise.allSettled(
+        opts.systems.map(async (name) => {
+          running.set(name, await startSystem(name, env))
+        }),
+      )
+    : Promise.resolve([])
+  let db: BenchDb
+  try {
+    db = await openBenchDb(plan, { adminUrl: opts.adminUrl, userCount, tag })
+  } catch (err) {
+    await prestart
+    await Promise.all([...running.values()].map((s) => s.stop()))
+    throw err
+  }
+  for (const r of await prestart) if (r.status === 'rejected') log(`could not start a system: ${r.reason}`)
+  let runs = 0
+  const ctx: RunCtx = {
+    opts,
+    db,
+    cores: machine.cores,
+    infraPids: pidsByName(['postgres', 'redis-server']),
+    runTag: () => `${tag}${(++runs).toString(36)}`,
+    log,
+  }
+  const results: RunResult[] = []
+  const deadline = setTimeout(() => {
+    log(`stopping: the run exceeded --max-minutes=${opts.maxMinutes}`)
+    abortBench()
+  }, opts.maxMinutes * 60_000)
+  try {
+    for (const group of opts.scenarios) {
+      for (let round = 1; round <= opts.rounds; round++) {
+        const shift = (round - 1) % opts.systems.length
+        const order = [...opts.systems.slice(shift), ...opts.systems.slice(0, shift)]
+        for (const name of order) {
+          if (aborted) throw new Error('aborted')
+          log(
+            `${RUNNERS[group].first}${group === 'chat' ? ' (+ login burst, peak)' : ''} on ${name}${opts.rounds > 1 ? ` (round ${round})` : ''}`,
+          )
+          let sys = running.get(name)
+          try {
+            if (!sys) {
+              const t0 = Date.now()
+              sys = await startSystem(name, env)
+              running.set(name, sys)
+              log(`  started ${sys.procs.length} process(es) in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+            }
+            const out = await RUNNERS[group].run(ctx, sys, round)
+            for (const r of out) log(`  ${r.scenario}: ${r.valid ? 'valid' : `INVALID — ${r.invalid.join('; ')}`}`)
+            results.push(...out)
+          } catch (err) {
+            if (aborted) throw err
+            const reason = `harness error: ${err instanceof Error ? err.message : String(err)}`
+            log(`  ${reason}`)
+            results.push(failedRun(RUNNERS[group].first, name, round, reason))
+          } finally {
+            const last = results.at(-1)
+            if (sys && last && !last.valid) {
+              // Keep what the servers said (their warnings and errors) next to the failure.
+              last.details.serverOutput = Object.fromEntries(sys.procs.map((p) => [p.name, p.output().slice(-4000)]))
+            }
+            const dead = sys?.procs.some((p) => p.child.exitCode !== null || p.child.signalCode !== null)
+            if (sys && (dead || !opts.reuseSystems)) {
+              await sys.stop()
+              running.delete(name)
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    clearTimeout(deadline)
+    await Promise.all([...running.values()].map((s) => s.stop()))
+    killAll()
+    await db.close().catch((err) => log(`could not drop the bench database: ${err}`))
+    await cleanRedis(opts.redisUrl, redisPrefix).catch((err) => log(`could not clean Redis keys: ${err}`))
+  }
+
+  const scenarios = summarize(results, opts)
+  const targets = evaluateTargets(scenarios)
+  const table = renderText(scenarios, opts.systems, targets)
+  const { faults: _f, out: _o, adminUrl: _a, databaseUrl: _d, redisUrl: _r, redisPrefix: _p, ...options } = opts
+  const bench: BenchResults = {
+    schema: 1,
+    quick: opts.quick,
+    valid: results.every((r) => r.valid),
+    machine,
+    options,
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    scenarios,
+    targets,
+    notes: [
+      ...NOTES,
+      ...opts.systems.map((s) => `${s}: ${SYSTEMS[s].label}`),
+      ...(opts.quick ? ["Quick run: sizes far below the issue's scenarios; targets are shown but do not apply."] : []),
+    ],
+    table,
+  }
+  if (opts.out) {
+    const file = resolve(REPO_ROOT, opts.out)
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, `${JSON.stringify(bench, null, 2)}\n`)
+    writeFileSync(file.replace(/\.json$/, '.md'), `${renderMarkdown(scenarios, opts.systems, targets)}\n`)
+  }
+  return bench
+}

@@ -1,0 +1,126 @@
+// One connection of the load generator, in each of the three protocols.
+import { io, type Socket } from 'socket.io-client'
+import { WebSocket } from 'ws'
+import type { ClientSpec, Protocol } from './protocol'
+
+export type BenchClient = {
+  connect(timeoutMs: number): Promise<void>
+  join(roomId: string, timeoutMs: number): Promise<void>
+  /** Fire-and-forget send; `done` gets null once acknowledged, or an error text. */
+  send(
+    roomId: string,
+    content: string,
+    clientMsgId: string,
+    timeoutMs: number,
+    done: (error: string | null) => void,
+  ): void
+  close(): void
+}
+
+export type ClientEvents = {
+  onMessage(roomId: string, content: string): void
+  onDisconnect(reason: string): void
+}
+
+export function createClient(protocol: Protocol, spec: ClientSpec, events: ClientEvents): BenchClient {
+  return protocol === 'ws' ? wsClient(spec, events) : socketIoClient(protocol, spec, events)
+}
+
+type Ack = { ok: boolean; error?: { code?: string; message?: string } }
+
+function socketIoClient(protocol: Protocol, spec: ClientSpec, events: ClientEvents): BenchClient {
+  let socket: Socket | null = null
+  const ackError = (res: Ack) => `${res.error?.code ?? 'error'}: ${res.error?.message ?? ''}`
+  return {
+    connect(timeoutMs) {
+      socket = io(spec.url, {
+        transports: ['websocket'],
+        auth: protocol === 'parlor' ? { token: spec.token } : { user: spec.user },
+        reconnection: false,
+        forceNew: true,
+        timeout: timeoutMs,
+      })
+      socket.on('message:created', (m: { roomId: string; content: string }) => events.onMessage(m.roomId, m.content))
+      const s = socket
+      return new Promise((resolve, reject) => {
+        s.once('connect', () => {
+          s.on('disconnect', (reason) => events.onDisconnect(reason))
+          resolve()
+        })
+        s.once('connect_error', (err) => {
+          s.close()
+          reject(err)
+        })
+      })
+    },
+    async join(roomId, timeoutMs) {
+      const res: Ack = await (socket as Socket).timeout(timeoutMs).emitWithAck('room:join', roomId)
+      if (!res.ok) throw new Error(`room:join refused: ${ackError(res)}`)
+    },
+    send(roomId, content, clientMsgId, timeoutMs, done) {
+      ;(socket as Socket)
+        .timeout(timeoutMs)
+        .emit('message:send', { roomId, topic: 'bench', content, clientMsgId }, (err: Error | null, res: Ack) => {
+          if (err) done(err.message)
+          else done(res.ok ? null : ackError(res))
+        })
+    },
+    close() {
+      socket?.close()
+    },
+  }
+}
+
+function wsClient(spec: ClientSpec, events: ClientEvents): BenchClient {
+  let ws: WebSocket | null = null
+  let nextId = 1
+  const pending = new Map<number, { done: (error: string | null) => void; timer: NodeJS.Timeout }>()
+  const request = (frame: object, timeoutMs: number, done: (error: string | null) => void) => {
+    const id = nextId++
+    const timer = setTimeout(() => {
+      pending.delete(id)
+      done('operation has timed out')
+    }, timeoutMs)
+    pending.set(id, { done, timer })
+    ;(ws as WebSocket).send(JSON.stringify({ ...frame, id }))
+  }
+  return {
+    connect(timeoutMs) {
+      const url = new URL(spec.url.replace(/^http/, 'ws'))
+      url.searchParams.set('user', spec.user)
+      ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs })
+      const w = ws
+      w.on('message', (data) => {
+        const f = JSON.parse(String(data)) as { t: string; id?: number; ok?: boolean; message?: any }
+        if (f.t === 'message:created') events.onMessage(f.message.roomId, f.message.content)
+        else if (f.t === 'ack' && f.id !== undefined) {
+          const p = pending.get(f.id)
+          if (!p) return
+          pending.delete(f.id)
+          clearTimeout(p.timer)
+          p.done(f.ok ? null : 'refused')
+        }
+      })
+      return new Promise((resolve, reject) => {
+        w.once('open', () => {
+          w.on('close', () => events.onDisconnect('closed'))
+          resolve()
+        })
+        w.once('error', reject)
+      })
+    },
+    join(roomId, timeoutMs) {
+      return new Promise((resolve, reject) =>
+        request({ t: 'join', roomId }, timeoutMs, (error) => (error ? reject(new Error(error)) : resolve())),
+      )
+    },
+    send(roomId, content, _clientMsgId, timeoutMs, done) {
+      request({ t: 'send', roomId, topic: 'bench', content }, timeoutMs, done)
+    },
+    close() {
+      for (const p of pending.values()) clearTimeout(p.timer)
+      pending.clear()
+      ws?.terminate()
+    },
+  }
+}

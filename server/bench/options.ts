@@ -1,0 +1,219 @@
+// Benchmark options: the default (full) run, the --quick preset, and the CLI flags that scale them.
+import { parseArgs } from 'node:util'
+
+export const SYSTEM_NAMES = ['parlor-2', 'parlor-1', 'socketio', 'ws'] as const
+export type SystemName = (typeof SYSTEM_NAMES)[number]
+
+/** `chat` also runs the login burst (during L-chat) and L-chat-peak (on the same connections). */
+export const SCENARIO_GROUPS = ['fan', 'chat', 'soak'] as const
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]
+
+export type BenchOptions = {
+  quick: boolean
+  systems: SystemName[]
+  scenarios: ScenarioGroup[]
+  /** Each scenario runs this many times per system, the system order rotating each round; figures are medians. */
+  rounds: number
+  fan: { receivers: number; senders: number; rate: number; warmupMs: number; measureMs: number; workers: number }
+  chat: {
+    users: number
+    roomSize: number
+    /** Each user sends once per interval. */
+    intervalMs: number
+    warmupMs: number
+    /** Steady window (the L-chat figures), then the login-burst window while chat continues. */
+    steadyMs: number
+    burstWindowMs: number
+    workers: number
+    /** L-chat-peak: offered msg/s at the same fan-out, 0 to skip. */
+    peakRate: number
+    peakMs: number
+  }
+  login: { count: number; rate: number }
+  soak: { connections: number; activeShare: number; rate: number; settleMs: number; holdMs: number; workers: number }
+  /** Characters of padding in each message (the content is ~50 characters of JSON plus this). */
+  padding: number
+  connectConcurrency: number
+  /** Keep each system running across scenarios instead of a fresh process per scenario (quick runs). */
+  reuseSystems: boolean
+  /** Write V8 CPU profiles of the Parlor processes to bench/results/profiles/. */
+  profile: boolean
+  /** A generator process above this share of one core during a measured window invalidates the run. */
+  generatorCpuLimit: number
+  /** Hard stop for the whole run. */
+  maxMinutes: number
+  out: string | null
+  adminUrl: string
+  /** An already migrated database to use instead of creating (and dropping) one. */
+  databaseUrl: string | null
+  redisUrl: string
+  redisPrefix: string | null
+  /** Test-only fault injection, to prove the validity checks fire. */
+  faults: { dropDeliveries?: number; deleteRows?: number }
+}
+
+export function defaultOptions(): BenchOptions {
+  return {
+    quick: false,
+    systems: [...SYSTEM_NAMES],
+    scenarios: [...SCENARIO_GROUPS],
+    rounds: 1,
+    fan: { receivers: 1000, senders: 10, rate: 50, warmupMs: 2000, measureMs: 10_000, workers: 2 },
+    chat: {
+      users: 2000,
+      roomSize: 10,
+      intervalMs: 10_000,
+      warmupMs: 3000,
+      steadyMs: 15_000,
+      burstWindowMs: 8000,
+      workers: 2,
+      peakRate: 1500,
+      peakMs: 5000,
+    },
+    login: { count: 200, rate: 40 },
+    soak: { connections: 10_000, activeShare: 0.01, rate: 5, settleMs: 3000, holdMs: 10_000, workers: 2 },
+    padding: 60,
+    connectConcurrency: 100,
+    reuseSystems: false,
+    profile: false,
+    generatorCpuLimit: 0.9,
+    maxMinutes: 15,
+    out: 'bench/results/latest.json',
+    adminUrl: process.env.PARLOR_BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    databaseUrl: null,
+    redisUrl: process.env.PARLOR_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: null,
+    faults: {},
+  }
+}
+
+/** Small sizes for a run of under a minute: same code paths, figures only indicative. */
+export function quickOptions(): BenchOptions {
+  const o = defaultOptions()
+  return {
+    ...o,
+    quick: true,
+    fan: { receivers: 200, senders: 4, rate: 50, warmupMs: 500, measureMs: 2000, workers: 1 },
+    chat: {
+      users: 200,
+      roomSize: 10,
+      intervalMs: 2000,
+      warmupMs: 500,
+      steadyMs: 3000,
+      burstWindowMs: 2000,
+      workers: 1,
+      peakRate: 500,
+      peakMs: 1500,
+    },
+    login: { count: 20, rate: 20 },
+    soak: { connections: 1000, activeShare: 0.02, rate: 5, settleMs: 500, holdMs: 1500, workers: 1 },
+    reuseSystems: true,
+    maxMinutes: 5,
+    out: 'bench/results/quick.json',
+  }
+}
+
+export const USAGE = `Usage: npm run bench -- [flags]
+
+  --quick                  small sizes, systems reused across scenarios (under a minute)
+  --systems=a,b            subset of ${SYSTEM_NAMES.join(',')}
+  --scenarios=a,b          subset of ${SCENARIO_GROUPS.join(',')} (chat includes the login burst and L-chat-peak)
+  --rounds=N               repeat each scenario N times per system, rotating the order; report medians
+  --fan-receivers=N --fan-senders=N --fan-rate=MSG_PER_S --fan-seconds=S
+  --chat-users=N --chat-room-size=N --chat-interval=S --chat-seconds=S --burst-seconds=S
+  --peak-rate=MSG_PER_S (0 skips L-chat-peak) --peak-seconds=S
+  --logins=N --login-rate=PER_S
+  --soak-connections=N --soak-seconds=S
+  --workers=N              generator processes per scenario
+  --padding=CHARS          message padding
+  --profile                write CPU profiles of the Parlor servers to bench/results/profiles/
+  --reuse / --no-reuse     keep systems up across scenarios (default: fresh processes; --quick reuses)
+  --out=PATH               results JSON (default bench/results/latest.json; --quick: quick.json)
+  --database-url=URL       use this migrated database instead of creating parlor_bench_<pid>
+  --max-minutes=N          hard stop`
+
+/** Parses CLI flags on top of the default or quick preset. Throws on unknown flags or bad values. */
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      quick: { type: 'boolean' },
+      systems: { type: 'string' },
+      scenarios: { type: 'string' },
+      rounds: { type: 'string' },
+      'fan-receivers': { type: 'string' },
+      'fan-senders': { type: 'string' },
+      'fan-rate': { type: 'string' },
+      'fan-seconds': { type: 'string' },
+      'chat-users': { type: 'string' },
+      'chat-room-size': { type: 'string' },
+      'chat-interval': { type: 'string' },
+      'chat-seconds': { type: 'string' },
+      'burst-seconds': { type: 'string' },
+      'peak-rate': { type: 'string' },
+      'peak-seconds': { type: 'string' },
+      logins: { type: 'string' },
+      'login-rate': { type: 'string' },
+      'soak-connections': { type: 'string' },
+      'soak-seconds': { type: 'string' },
+      workers: { type: 'string' },
+      padding: { type: 'string' },
+      profile: { type: 'boolean' },
+      reuse: { type: 'boolean' },
+      'no-reuse': { type: 'boolean' },
+      out: { type: 'string' },
+      'database-url': { type: 'string' },
+      'max-minutes': { type: 'string' },
+    },
+  })
+  if (values.help) return 'help'
+  const o = values.quick ? quickOptions() : defaultOptions()
+  const num = (name: keyof typeof values, min: number, max: number): number | undefined => {
+    const raw = values[name]
+    if (raw === undefined) return undefined
+    const n = Number(raw)
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in [${min}, ${max}]`)
+    return n
+  }
+  const list = <T extends string>(name: 'systems' | 'scenarios', allowed: readonly T[]): T[] | undefined => {
+    const raw = values[name]
+    if (raw === undefined) return undefined
+    const items = raw.split(',').map((s) => s.trim()) as T[]
+    for (const item of items) if (!allowed.includes(item)) throw new Error(`--${name}: unknown ${item}`)
+    return items
+  }
+  const sec = (name: keyof typeof values, max = 600) => {
+    const s = num(name, 0.2, max)
+    return s === undefined ? undefined : Math.round(s * 1000)
+  }
+  o.systems = list('systems', SYSTEM_NAMES) ?? o.systems
+  o.scenarios = list('scenarios', SCENARIO_GROUPS) ?? o.scenarios
+  o.rounds = num('rounds', 1, 10) ?? o.rounds
+  o.fan.receivers = num('fan-receivers', 1, 20_000) ?? o.fan.receivers
+  o.fan.senders = num('fan-senders', 1, 1000) ?? o.fan.senders
+  o.fan.rate = num('fan-rate', 1, 100_000) ?? o.fan.rate
+  o.fan.measureMs = sec('fan-seconds') ?? o.fan.measureMs
+  o.chat.users = num('chat-users', 2, 50_000) ?? o.chat.users
+  o.chat.roomSize = num('chat-room-size', 1, 1000) ?? o.chat.roomSize
+  o.chat.intervalMs = sec('chat-interval') ?? o.chat.intervalMs
+  o.chat.steadyMs = sec('chat-seconds') ?? o.chat.steadyMs
+  o.chat.burstWindowMs = sec('burst-seconds') ?? o.chat.burstWindowMs
+  o.chat.peakRate = num('peak-rate', 0, 100_000) ?? o.chat.peakRate
+  o.chat.peakMs = sec('peak-seconds') ?? o.chat.peakMs
+  o.login.count = num('logins', 0, 10_000) ?? o.login.count
+  o.login.rate = num('login-rate', 1, 10_000) ?? o.login.rate
+  o.soak.connections = num('soak-connections', 1, 100_000) ?? o.soak.connections
+  o.soak.holdMs = sec('soak-seconds') ?? o.soak.holdMs
+  const workers = num('workers', 1, 16)
+  if (workers !== undefined) o.fan.workers = o.chat.workers = o.soak.workers = workers
+  o.padding = num('padding', 0, 3500) ?? o.padding
+  o.profile = values.profile ?? o.profile
+  if (values.reuse) o.reuseSystems = true
+  if (values['no-reuse']) o.reuseSystems = false
+  o.out = values.out ?? o.out
+  o.databaseUrl = values['database-url'] ?? o.databaseUrl
+  o.maxMinutes = num('max-minutes', 1, 120) ?? o.maxMinutes
+  return o
+}

@@ -1,0 +1,318 @@
+// Turns run results into the summary: medians over rounds, Parlor ÷ baseline ratios, the issue's
+// targets, and the human-readable table (plain text and Markdown).
+import type { Machine } from './infra'
+import type { BenchOptions, SystemName } from './options'
+import { type Figures, type RunResult, SCENARIO_NAMES, type ScenarioName } from './results'
+
+type Metric = { key: string; label: string; better?: 'higher' | 'lower' }
+
+/** The rows of the table per scenario (every figure is in the JSON; these are the headline ones). */
+export const TABLE_METRICS: Record<ScenarioName, Metric[]> = {
+  'L-fan': [
+    { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
+    { key: 'serverCpuUsPerDelivery', label: 'server CPU-µs per delivery', better: 'lower' },
+    { key: 'deliveriesPerCpuSecond', label: 'deliveries per CPU-second', better: 'higher' },
+    { key: 'latencyP50Ms', label: 'latency p50 ms', better: 'lower' },
+    { key: 'latencyP95Ms', label: 'latency p95 ms', better: 'lower' },
+    { key: 'latencyP99Ms', label: 'latency p99 ms', better: 'lower' },
+    { key: 'serverCores', label: 'server cores used', better: 'lower' },
+    { key: 'serverEldP99Ms', label: 'event-loop delay p99 ms', better: 'lower' },
+    { key: 'lostDeliveries', label: 'lost deliveries' },
+  ],
+  'L-chat': [
+    { key: 'offeredMsgPerSec', label: 'offered msg/s' },
+    { key: 'persistedMsgPerSec', label: 'acked (Parlor: persisted) msg/s', better: 'higher' },
+    { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
+    { key: 'serverCpuUsPerDelivery', label: 'server CPU-µs per delivery', better: 'lower' },
+    { key: 'deliveriesPerCpuSecond', label: 'deliveries per CPU-second', better: 'higher' },
+    { key: 'ackP50Ms', label: 'ack p50 ms', better: 'lower' },
+    { key: 'ackP99Ms', label: 'ack p99 ms', better: 'lower' },
+    { key: 'deliveryP50Ms', label: 'delivery p50 ms', better: 'lower' },
+    { key: 'deliveryP99Ms', label: 'delivery p99 ms', better: 'lower' },
+    { key: 'lostDeliveries', label: 'lost deliveries' },
+    { key: 'lostMessages', label: 'lost messages (acked − DB rows)' },
+  ],
+  'Login burst': [
+    { key: 'loginsOk', label: 'logins succeeded' },
+    { key: 'loginsPerSec', label: 'logins/s', better: 'higher' },
+    { key: 'loginP50Ms', label: 'login p50 ms', better: 'lower' },
+    { key: 'loginP99Ms', label: 'login p99 ms', better: 'lower' },
+    { key: 'chatDeliveryP99DuringBurstMs', label: 'chat delivery p99 during burst ms', better: 'lower' },
+  ],
+  'L-chat-peak': [
+    { key: 'offeredMsgPerSec', label: 'offered msg/s' },
+    { key: 'persistedMsgPerSec', label: 'acked (Parlor: persisted) msg/s', better: 'higher' },
+    { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
+    { key: 'serverCpuUsPerDelivery', label: 'server CPU-µs per delivery', better: 'lower' },
+    { key: 'deliveriesPerCpuSecond', label: 'deliveries per CPU-second', better: 'higher' },
+    { key: 'serverCores', label: 'server cores used', better: 'lower' },
+    { key: 'ackP99Ms', label: 'ack p99 ms', better: 'lower' },
+    { key: 'deliveryP99Ms', label: 'delivery p99 ms', better: 'lower' },
+    { key: 'lostMessages', label: 'lost messages (acked − DB rows)' },
+  ],
+  'L-soak': [
+    { key: 'connections', label: 'connections' },
+    { key: 'connectionsPerInstance', label: 'connections per instance', better: 'higher' },
+    { key: 'connectsPerSec', label: 'connects/s', better: 'higher' },
+    { key: 'rssKbPerConnection', label: 'RSS kB per connection', better: 'lower' },
+    { key: 'heapKbPerConnection', label: 'JS heap kB per connection', better: 'lower' },
+    { key: 'eldP99HoldMs', label: 'event-loop delay p99 ms (holding)', better: 'lower' },
+    { key: 'eldP99RampMs', label: 'event-loop delay p99 ms (connecting)', better: 'lower' },
+    { key: 'serverCoresHold', label: 'server cores used (holding)', better: 'lower' },
+  ],
+}
+
+const PARLORS: SystemName[] = ['parlor-2', 'parlor-1']
+const BASELINES: SystemName[] = ['socketio', 'ws']
+export const RATIO_KEYS = PARLORS.flatMap((p) => BASELINES.map((b) => `${p}÷${b}`))
+
+export type SystemSummary = {
+  valid: boolean
+  invalid: string[]
+  warnings: string[]
+  figures: Figures
+  rounds: RunResult[]
+}
+
+export type ScenarioSummary = {
+  description: string
+  systems: Partial<Record<SystemName, SystemSummary>>
+  /** Parlor ÷ baseline for every figure both have, e.g. ratios['parlor-2÷socketio'].deliveriesPerCpuSecond. */
+  ratios: Record<string, Figures>
+}
+
+export type Target = {
+  text: string
+  /** true/false, or null when not measured in this run. */
+  met: boolean | null
+  measured: string
+}
+
+export type BenchResults = {
+  schema: 1
+  quick: boolean
+  valid: boolean
+  machine: Machine
+  options: Omit<BenchOptions, 'faults' | 'out' | 'adminUrl' | 'databaseUrl' | 'redisUrl' | 'redisPrefix'>
+  durationSeconds: number
+  scenarios: Partial<Record<ScenarioName, ScenarioSummary>>
+  targets: Target[]
+  notes: string[]
+  table: string
+}
+
+export function describeScenario(scenario: ScenarioName, o: BenchOptions): string {
+  const s = (ms: number) => `${ms / 1000} s`
+  const chatRate = Math.round((o.chat.users / (o.chat.intervalMs / 1000)) * 10) / 10
+  switch (scenario) {
+    case 'L-fan':
+      return `1 room, ${o.fan.receivers} receivers, ${o.fan.senders} senders at ${o.fan.rate} msg/s in total, ${s(o.fan.measureMs)}`
+    case 'L-chat':
+      return `${o.chat.users} authenticated users in rooms of ${o.chat.roomSize}, each sending every ${s(o.chat.intervalMs)} (${chatRate} msg/s), ${s(o.chat.steadyMs)}`
+    case 'Login burst':
+      return `${o.login.count} logins offered at ${o.login.rate}/s (bcrypt cost 10) while L-chat goes on`
+    case 'L-chat-peak':
+      return `the L-chat users at ${o.chat.peakRate} msg/s offered for ${s(o.chat.peakMs)}, fan-out ${o.chat.roomSize}`
+    case 'L-soak':
+      return `${o.soak.connections} connections, ${o.soak.activeShare * 100}% of them in one room getting ${o.soak.rate} msg/s, held ${s(o.soak.holdMs)}`
+  }
+}
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b)
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
+}
+
+export function summarize(runs: RunResult[], o: BenchOptions): Partial<Record<ScenarioName, ScenarioSummary>> {
+  const out: Partial<Record<ScenarioName, ScenarioSummary>> = {}
+  for (const scenario of SCENARIO_NAMES) {
+    const mine = runs.filter((r) => r.scenario === scenario)
+    if (mine.length === 0) continue
+    const systems: Partial<Record<SystemName, SystemSummary>> = {}
+    for (const system of o.systems) {
+      const rs = mine.filter((r) => r.system === system)
+      if (rs.length === 0) continue
+      const keys = new Set(rs.flatMap((r) => Object.keys(r.figures)))
+      const figures: Figures = {}
+      for (const k of keys) {
+        const vals = rs.map((r) => r.figures[k]).filter((v): v is number => typeof v === 'number')
+        figures[k] = vals.length > 0 ? Math.round(median(vals) * 1000) / 1000 : null
+      }
+      const tagged = (r: RunResult, t: string) => (rs.length > 1 ? `round ${r.round}: ${t}` : t)
+      systems[system] = {
+        valid: rs.every((r) => r.valid),
+        invalid: rs.flatMap((r) => r.invalid.map((t) => tagged(r, t))),
+        warnings: rs.flatMap((r) => r.warnings.map((t) => tagged(r, t))),
+        figures,
+        rounds: rs,
+      }
+    }
+    const ratios: Record<string, Figures> = {}
+    for (const p of PARLORS) {
+      for (const b of BASELINES) {
+        const pf = systems[p]?.figures
+        const bf = systems[b]?.figures
+        if (!pf || !bf) continue
+        const r: Figures = {}
+        for (const [k, v] of Object.entries(pf)) {
+          const base = bf[k]
+          if (typeof v === 'number' && typeof base === 'number' && base !== 0)
+            r[k] = Math.round((v / base) * 1000) / 1000
+        }
+        ratios[`${p}÷${b}`] = r
+      }
+    }
+    out[scenario] = { description: describeScenario(scenario, o), systems, ratios }
+  }
+  return out
+}
+
+/** The issue's targets, evaluated on this run's figures. */
+export function evaluateTargets(s: Partial<Record<ScenarioName, ScenarioSummary>>): Target[] {
+  const fig = (sc: ScenarioName, sys: SystemName, k: string) => s[sc]?.systems[sys]?.figures[k] ?? null
+  const ratio = (sc: ScenarioName, key: string, k: string) => s[sc]?.ratios[key]?.[k] ?? null
+  const valid = (sc: ScenarioName, sys: SystemName) => s[sc]?.systems[sys]?.valid ?? false
+  const fmt = (v: number | null, unit = '') => (v === null ? 'n/a' : `${v}${unit}`)
+  const t = (text: string, met: boolean | null, measured: string): Target => ({ text, met, measured })
+  const atLeast = (v: number | null, min: number) => (v === null ? null : v >= min)
+  const targets: Target[] = []
+
+  for (const [sc, min] of [
+    ['L-fan', 0.6],
+    ['L-chat', 0.5],
+  ] as const) {
+    const r2 = ratio(sc, 'parlor-2÷socketio', 'deliveriesPerCpuSecond')
+    const r1 = ratio(sc, 'parlor-1÷socketio', 'deliveriesPerCpuSecond')
+    targets.push(
+      t(
+        `${sc}: Parlor deliveries per CPU-second ≥ ${min}× bare Socket.IO`,
+        atLeast(r2, min),
+        `2 instances ${fmt(r2, '×')}, 1 instance ${fmt(r1, '×')}`,
+      ),
+    )
+  }
+  const p99 = fig('L-chat', 'parlor-2', 'deliveryP99Ms')
+  const lostD = fig('L-chat', 'parlor-2', 'lostDeliveries')
+  const lostM = fig('L-chat', 'parlor-2', 'lostMessages')
+  targets.push(
+    t(
+      'L-chat: p99 delivery latency ≤ 50 ms with 2 instances, 0 lost',
+      p99 === null ? null : p99 <= 50 && lostD === 0 && lostM === 0 && valid('L-chat', 'parlor-2'),
+      `p99 ${fmt(p99, ' ms')}, lost deliveries ${fmt(lostD)}, lost messages ${fmt(lostM)}, run ${valid('L-chat', 'parlor-2') ? 'valid' : 'invalid'}`,
+    ),
+  )
+  const c1 = fig('L-soak', 'parlor-1', 'connectionsPerInstance')
+  const c2 = fig('L-soak', 'parlor-2', 'connectionsPerInstance')
+  targets.push(
+    t(
+      'L-soak: ≥ 10 000 sockets per instance',
+      c1 === null ? null : c1 >= 10_000 && valid('L-soak', 'parlor-1'),
+      `1 instance held ${fmt(c1)}; with 2 instances ${fmt(c2)} each`,
+    ),
+  )
+  const m1 = ratio('L-soak', 'parlor-1÷socketio', 'rssKbPerConnection')
+  const m2 = ratio('L-soak', 'parlor-2÷socketio', 'rssKbPerConnection')
+  targets.push(
+    t(
+      'L-soak: RSS per connection ≤ 1.2× bare Socket.IO',
+      m1 === null ? null : m1 <= 1.2,
+      `1 instance ${fmt(m1, '×')} (${fmt(fig('L-soak', 'parlor-1', 'rssKbPerConnection'), ' kB')} vs ${fmt(fig('L-soak', 'socketio', 'rssKbPerConnection'), ' kB')}), 2 instances ${fmt(m2, '×')}`,
+    ),
+  )
+  const persisted = fig('L-chat-peak', 'parlor-2', 'persistedMsgPerSec')
+  targets.push(
+    t(
+      'L-chat-peak: persisted ≥ 1 500 msg/s at fan-out 10 (2 instances)',
+      persisted === null ? null : persisted >= 1500 && fig('L-chat-peak', 'parlor-2', 'lostMessages') === 0,
+      `2 instances ${fmt(persisted, ' msg/s')}, 1 instance ${fmt(fig('L-chat-peak', 'parlor-1', 'persistedMsgPerSec'), ' msg/s')} (offered ${fmt(fig('L-chat-peak', 'parlor-2', 'offeredMsgPerSec'))})`,
+    ),
+  )
+  return targets
+}
+
+const num = (v: number | null | undefined): string => {
+  if (v === null || v === undefined) return '–'
+  const a = Math.abs(v)
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })
+}
+const ratioText = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)}×`)
+
+/** The table as rows of cells, shared by the text and Markdown renderings. */
+function tableRows(s: Partial<Record<ScenarioName, ScenarioSummary>>, systems: SystemName[]) {
+  const blocks: { title: string; header: string[]; rows: string[][] }[] = []
+  const ratioCols = RATIO_KEYS.filter((k) => {
+    const [p, b] = k.split('÷') as SystemName[]
+    return systems.includes(p) && systems.includes(b)
+  })
+  for (const scenario of SCENARIO_NAMES) {
+    const sum = s[scenario]
+    if (!sum) continue
+    const cols = systems.filter((x) => sum.systems[x])
+    const header = ['', ...cols, ...ratioCols.map((k) => k.replace('parlor-', 'P').replace('socketio', 'sio'))]
+    const rows = TABLE_METRICS[scenario].map((m) => [
+      m.label,
+      ...cols.map((c) => num(sum.systems[c]?.figures[m.key])),
+      ...ratioCols.map((k) => ratioText(sum.ratios[k]?.[m.key])),
+    ])
+    rows.push(['valid', ...cols.map((c) => (sum.systems[c]?.valid ? 'yes' : 'NO')), ...ratioCols.map(() => '')])
+    blocks.push({ title: `${scenario}: ${sum.description}`, header, rows })
+  }
+  return blocks
+}
+
+export function renderText(
+  s: Partial<Record<ScenarioName, ScenarioSummary>>,
+  systems: SystemName[],
+  targets: Target[],
+): string {
+  const out: string[] = []
+  for (const b of tableRows(s, systems)) {
+    const all = [b.header, ...b.rows]
+    const widths = b.header.map((_, i) => Math.max(...all.map((r) => r[i].length)))
+    out.push(b.title)
+    for (const r of all)
+      out.push(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`)
+    out.push('')
+  }
+  const problems = invalidLines(s)
+  if (problems.length > 0) out.push('INVALID RUNS', ...problems.map((p) => `  ${p}`), '')
+  const warn = warningLines(s)
+  if (warn.length > 0) out.push('Warnings', ...warn.map((p) => `  ${p}`), '')
+  out.push('Targets (issue 8)')
+  for (const t of targets) out.push(`  [${t.met === null ? ' ? ' : t.met ? 'met' : 'MISSED'}] ${t.text}: ${t.measured}`)
+  return out.join('\n')
+}
+
+export function renderMarkdown(
+  s: Partial<Record<ScenarioName, ScenarioSummary>>,
+  systems: SystemName[],
+  targets: Target[],
+): string {
+  const out: string[] = []
+  for (const b of tableRows(s, systems)) {
+    out.push(`**${b.title}**`, '')
+    out.push(`| ${b.header.join(' | ')} |`)
+    out.push(`|${b.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`)
+    for (const r of b.rows) out.push(`| ${r.join(' | ')} |`)
+    out.push('')
+  }
+  out.push('| Target (issue 8) | Result | Measured |', '|---|---|---|')
+  for (const t of targets)
+    out.push(`| ${t.text} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'} | ${t.measured} |`)
+  const problems = invalidLines(s)
+  if (problems.length > 0) out.push('', 'Invalid runs:', '', ...problems.map((p) => `- ${p}`))
+  return out.join('\n')
+}
+
+function invalidLines(s: Partial<Record<ScenarioName, ScenarioSummary>>): string[] {
+  return Object.entries(s).flatMap(([sc, sum]) =>
+    Object.entries(sum.systems).flatMap(([sys, r]) => (r?.invalid ?? []).map((t) => `${sc} / ${sys}: ${t}`)),
+  )
+}
+
+function warningLines(s: Partial<Record<ScenarioName, ScenarioSummary>>): string[] {
+  return Object.entries(s).flatMap(([sc, sum]) =>
+    Object.entries(sum.systems).flatMap(([sys, r]) => (r?.warnings ?? []).map((t) => `${sc} / ${sys}: ${t}`)),
+  )
+}

@@ -1,0 +1,233 @@
+// L-chat: authenticated users in rooms of N, each sending once per interval, spread across the
+// instances. A login burst runs while the chat continues (Login burst), and then the same
+// connections are driven at a fixed high rate (L-chat-peak: persisted msg/s at the same fan-out).
+import type { ClientSpec, LoginReport } from '../gen/protocol'
+import { merge } from '../hist'
+import { countMessages, createRooms, fakeRooms, PASSWORD } from '../infra'
+import { cpuFigures, type Figures, failedRun, ms, type RunCtx, type RunResult } from '../results'
+import type { RunningSystem } from '../systems'
+import { checkPhase } from './checks'
+import { chunk, connectWorkers, cpuBetween, measure, reportsOf, retryWarning, round, withWorkers } from './traffic'
+
+export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number): Promise<RunResult[]> {
+  const { chat, login } = ctx.opts
+  const tag = ctx.runTag()
+  const size = chat.roomSize
+  const userCount = Math.max(size, Math.floor(chat.users / size) * size)
+  const roomCount = userCount / size
+  const users = ctx.db.users
+  const rooms =
+    sys.protocol === 'parlor'
+      ? await createRooms(ctx.db, {
+          tag,
+          count: roomCount,
+          members: (r) => users.slice(r * size, (r + 1) * size).map((u) => u.id),
+        })
+      : fakeRooms(roomCount)
+  const clients: ClientSpec[] = users.slice(0, userCount).map((u, i) => ({
+    url: sys.urls[i % sys.urls.length],
+    user: u.username,
+    token: u.token,
+    joins: [rooms[Math.floor(i / size)]],
+  }))
+  const lists = chunk(clients, chat.workers)
+  const senders = lists.map((list) => list.map((c, i) => ({ client: i, room: c.joins[0] })))
+  const rate = userCount / (chat.intervalMs / 1000)
+  const loginUsers = users.slice(userCount, userCount + login.count).map((u) => u.username)
+  const burst = loginUsers.length > 0
+
+  return withWorkers(
+    sys.protocol,
+    lists,
+    {
+      tag,
+      padding: ctx.opts.padding,
+      connectConcurrency: ctx.opts.connectConcurrency,
+      dropDeliveries: ctx.opts.faults.dropDeliveries,
+    },
+    async (workers) => {
+      const connect = await connectWorkers(workers)
+      if (connect.failed > 0) {
+        return [
+          failedRun(
+            'L-chat',
+            sys.name,
+            roundNo,
+            `only ${connect.connected}/${userCount} users connected: ${connect.errors[0]}`,
+          ),
+        ]
+      }
+      ctx.log(
+        `  ${userCount} users in ${roomCount} rooms connected and joined in ${(connect.ms / 1000).toFixed(1)} s; warm-up`,
+      )
+      await measure(sys, workers, senders, ctx.infraPids, {
+        phase: 'w',
+        rate,
+        durationMs: chat.warmupMs,
+        fanout: 0,
+        drainTimeoutMs: 5000,
+      })
+      const durationMs = chat.steadyMs + (burst ? chat.burstWindowMs : 0)
+      ctx.log(
+        `  measuring ${round(rate, 1)} msg/s for ${chat.steadyMs / 1000} s` +
+          (burst ? `, then ${loginUsers.length} logins at ${login.rate}/s while the chat goes on` : ''),
+      )
+      const lastWorker = workers[workers.length - 1]
+      const m = await measure(sys, workers, senders, ctx.infraPids, {
+        phase: 'm',
+        rate,
+        durationMs,
+        fanout: size,
+        drainTimeoutMs: 30_000,
+        windows: (t0) => [
+          { fromUs: t0, toUs: t0 + chat.steadyMs * 1000 },
+          { fromUs: t0 + chat.steadyMs * 1000, toUs: t0 + durationMs * 1000 + 1 },
+        ],
+        markOffsetsMs: [chat.steadyMs],
+        during: burst
+          ? (t0) =>
+              lastWorker.call<LoginReport>(
+                {
+                  type: 'login',
+                  startAtUs: t0 + chat.steadyMs * 1000,
+                  rate: login.rate,
+                  logins: loginUsers,
+                  password: PASSWORD,
+                  urls: sys.urls,
+                },
+                durationMs + 180_000,
+              )
+          : undefined,
+      })
+      const steadyCpu = cpuBetween(m.start, m.marks[0], sys, ctx.cores)
+      const wholeCpu = cpuBetween(m.start, m.end, sys, ctx.cores)
+
+      let peak: Awaited<ReturnType<typeof measure>> | null = null
+      if (chat.peakRate > 0) {
+        ctx.log(`  L-chat-peak: ${chat.peakRate} msg/s offered for ${chat.peakMs / 1000} s`)
+        peak = await measure(sys, workers, senders, ctx.infraPids, {
+          phase: 'p',
+          rate: chat.peakRate,
+          durationMs: chat.peakMs,
+          fanout: size,
+          drainTimeoutMs: 90_000,
+        })
+      }
+
+      const reports = await reportsOf(workers)
+      const out = await checkPhase(ctx, sys, {
+        workers,
+        reports,
+        phase: 'm',
+        tag,
+        fanout: size,
+        cpu: wholeCpu,
+        drained: m.drain.drained,
+      })
+      const results: RunResult[] = []
+
+      const steadyDelivery = ms(out.merged.delivery.get('0'))
+      const steadyAck = ms(out.merged.ack.get('0'))
+      const steadyDelivered = steadyDelivery.count
+      const common = { users: userCount, roomSize: size, rooms: roomCount, instances: sys.urls.length }
+      results.push({
+        scenario: 'L-chat',
+        system: sys.name,
+        round: roundNo,
+        valid: out.invalid.length === 0,
+        invalid: out.invalid,
+        warnings: [...retryWarning(connect), ...out.warnings],
+        figures: {
+          ...common,
+          offeredMsgPerSec: round(rate, 1),
+          persistedMsgPerSec: round(steadyAck.count / (chat.steadyMs / 1000), 1),
+          deliveriesPerSec: round(steadyDelivered / (chat.steadyMs / 1000), 0),
+          ...cpuFigures(steadyCpu, steadyDelivered),
+          ackP50Ms: steadyAck.p50,
+          ackP99Ms: steadyAck.p99,
+          deliveryP50Ms: steadyDelivery.p50,
+          deliveryP99Ms: steadyDelivery.p99,
+          deliveryMaxMs: steadyDelivery.max,
+          serverEldP99Ms: Math.max(...m.probes.map((p) => p.eld.p99)),
+          serverRssMb: round(m.probes.reduce((a, p) => a + p.memory.rss, 0) / 2 ** 20, 1),
+          connectSeconds: round(connect.ms / 1000, 2),
+          ...out.figures,
+        },
+        details: { steadyCpu, wholePhaseCpu: wholeCpu, steadyDelivery, steadyAck, eld: m.probes.map((p) => p.eld) },
+      })
+
+      if (burst && m.during) {
+        const l = m.during as LoginReport
+        const lat = ms(merge([l.latency]))
+        const during = ms(out.merged.delivery.get('1'))
+        const burstCpu = cpuBetween(m.marks[0], m.end, sys, ctx.cores)
+        const invalid = [...out.invalid]
+        if (l.failed > 0) invalid.push(`${l.failed} of ${loginUsers.length} logins failed: ${l.errors[0]}`)
+        const figures: Figures = {
+          logins: loginUsers.length,
+          offeredLoginsPerSec: login.rate,
+          loginsOk: l.ok,
+          loginsPerSec: round(l.ok / Math.max(0.001, (l.lastDoneUs - l.firstDueUs) / 1e6), 1),
+          loginP50Ms: lat.p50,
+          loginP99Ms: lat.p99,
+          loginMaxMs: lat.max,
+          chatDeliveryP50DuringBurstMs: during.p50,
+          chatDeliveryP99DuringBurstMs: during.p99,
+          chatDeliveryP99SteadyMs: steadyDelivery.p99,
+          serverCores: round(burstCpu.serverCpuUsTotal / (burstCpu.seconds * 1e6), 3),
+          backgroundCpuShare: burstCpu.backgroundShare,
+        }
+        results.push({
+          scenario: 'Login burst',
+          system: sys.name,
+          round: roundNo,
+          valid: invalid.length === 0,
+          invalid,
+          warnings: [...out.warnings],
+          figures,
+          details: { burstCpu, login: lat, chatDuringBurst: during },
+        })
+      }
+
+      if (peak) {
+        const pcpu = cpuBetween(peak.start, peak.end, sys, ctx.cores)
+        const po = await checkPhase(ctx, sys, {
+          workers,
+          reports,
+          phase: 'p',
+          tag,
+          fanout: size,
+          cpu: pcpu,
+          drained: peak.drain.drained,
+        })
+        const stored = sys.protocol === 'parlor' ? await countMessages(ctx.db, `${tag}-p-`) : po.merged.acked
+        const seconds = Math.max(chat.peakMs, (po.merged.lastAckUs - peak.startAtUs) / 1000) / 1000
+        const delivery = ms(po.merged.delivery.get('0'))
+        const ack = ms(po.merged.ack.get('0'))
+        results.push({
+          scenario: 'L-chat-peak',
+          system: sys.name,
+          round: roundNo,
+          valid: po.invalid.length === 0,
+          invalid: po.invalid,
+          warnings: po.warnings,
+          figures: {
+            ...common,
+            offeredMsgPerSec: chat.peakRate,
+            persistedMsgPerSec: round(stored / seconds, 1),
+            deliveriesPerSec: round(po.merged.delivered / seconds, 0),
+            ...cpuFigures(pcpu, po.merged.delivered),
+            ackP50Ms: ack.p50,
+            ackP99Ms: ack.p99,
+            deliveryP50Ms: delivery.p50,
+            deliveryP99Ms: delivery.p99,
+            serverEldP99Ms: Math.max(...peak.probes.map((p) => p.eld.p99)),
+            ...po.figures,
+          },
+          details: { cpu: pcpu, delivery, ack, eld: peak.probes.map((p) => p.eld), secondsToLastAck: seconds },
+        })
+      }
+      return results
+    },
+  )
+}

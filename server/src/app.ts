@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { createServer, type Server as HttpServer } from 'node:http'
 import { resolve } from 'node:path'
 import type { PrismaClient } from '@prisma/client'
-import { createShardedAdapter } from '@socket.io/redis-adapter'
 import express from 'express'
 import type { RedisClientType } from 'redis'
 import { authRoutes } from './auth/auth.routes'
@@ -12,17 +11,20 @@ import { createPasswords } from './auth/passwords'
 import { createTokens } from './auth/tokens'
 import type { Config } from './config/env'
 import { apiNotFound, errorHandler } from './http/error-handler'
-import { httpBasics, spa } from './http/middleware'
+import { clientIpResolver, httpBasics, spa } from './http/middleware'
 import type { Logger } from './lib/logger'
+import { createLimits } from './limits/limits'
 import { registerMessageHandlers } from './messages/messages.handlers'
 import { messagesRoutes } from './messages/messages.routes'
 import { createMessagesService } from './messages/messages.service'
+import { createMetrics } from './metrics/metrics'
 import { createRedisPresenceStore } from './presence/presence.redis'
 import { createPresence } from './presence/presence.service'
 import { createMemoryPresenceStore } from './presence/presence.store'
 import { roomIdOfChannel } from './realtime/channels'
 import { createFanout } from './realtime/fanout'
-import { attachSession, createIo } from './realtime/io'
+import { createHandlers } from './realtime/handler'
+import { attachSession, createIo, KNOWN_EVENTS, useRedisAdapter } from './realtime/io'
 import type { AppServer } from './realtime/io.types'
 import { createRoomPresence } from './realtime/room-presence'
 import { registerRoomHandlers } from './rooms/rooms.handlers'
@@ -60,41 +62,32 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
   })
   const auth = createAuthService({ prisma, passwords, tokens })
 
+  const metrics = createMetrics(config.instanceId)
+  const limits = createLimits({
+    redis: redis?.client ?? null,
+    prefix: config.REDIS_PREFIX,
+    scale: config.RATE_LIMIT_SCALE,
+    onLimited: (name) => metrics.rateLimited.inc({ limit: name }),
+  })
+  const handlers = createHandlers({ log, metrics })
+
   const app = express()
   const httpServer = createServer(app)
-  const io = createIo(httpServer, { tokens, auth, corsOrigins: config.CORS_ORIGINS, log })
-  if (redis) {
-    // Sharded pub/sub (Redis 7); "static" puts every broadcast of the namespace on one channel, so
-    // a socketsLeave and a later message broadcast reach other instances in the order they were sent.
-    io.adapter(
-      createShardedAdapter(redis.client, redis.adapterSubscriber, {
-        channelPrefix: `${config.REDIS_PREFIX}:sio`,
-        subscriptionMode: 'static',
-      }),
-    )
-  }
-
-  if (redis) {
-    // While Redis was away, broadcasts from other instances could not reach this instance's sockets.
-    // When it is back, tell them to fetch what they missed (clients catch up by seq from the API).
-    let redisDown = false
-    const markDown = () => {
-      redisDown = true
-    }
-    redis.adapterSubscriber.on('error', markDown)
-    redis.adapterSubscriber.on('reconnecting', markDown)
-    redis.adapterSubscriber.on('ready', () => {
-      if (!redisDown) return
-      redisDown = false
-      log.info('redis is back: asking local clients to catch up')
-      io.local.emit('sync:required')
-    })
-  }
+  httpBasics(app, { log })
+  const io = createIo(httpServer, {
+    tokens,
+    auth,
+    corsOrigins: config.CORS_ORIGINS,
+    clientIp: clientIpResolver(app),
+    maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
+    log,
+  })
+  if (redis) useRedisAdapter(io, { redis, prefix: config.REDIS_PREFIX, log })
 
   const roomPresence = createRoomPresence({ io, log })
   const fanout = createFanout(io, roomPresence)
   const rooms = createRoomsService({ prisma, fanout })
-  const messages = createMessagesService({ prisma, fanout })
+  const messages = createMessagesService({ prisma, fanout, limits, onStored: () => metrics.messagesSent.inc() })
   const presence = createPresence({
     store: redis
       ? createRedisPresenceStore({
@@ -122,16 +115,26 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
     const { viewer } = socket.data
     attachSession(socket)
     presence.connected(viewer)
+    metrics.sockets.inc({ kind: viewer.kind })
     socket.emit('presence:changed', presence.current())
-    registerRoomHandlers(socket, { prisma, messages, roomPresence, log })
-    registerMessageHandlers(socket, { messages, log, track })
+    registerRoomHandlers(socket, { prisma, messages, roomPresence, limits, handlers })
+    registerMessageHandlers(socket, { messages, handlers, track })
+    socket.onAny((event: string) => {
+      if (!KNOWN_EVENTS.has(event)) metrics.unknownEvents.inc()
+    })
+    socket.onAnyOutgoing((event: string) => {
+      if (event === 'message:created') metrics.messagesDelivered.inc()
+    })
     socket.on('disconnecting', () => {
       for (const channel of socket.rooms) {
         const roomId = roomIdOfChannel(channel)
         if (roomId) roomPresence.changed(roomId)
       }
     })
-    socket.on('disconnect', () => presence.disconnected(viewer))
+    socket.on('disconnect', () => {
+      presence.disconnected(viewer)
+      metrics.sockets.dec({ kind: viewer.kind })
+    })
   })
 
   let shuttingDown = false
@@ -142,9 +145,12 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
     auth,
   })
 
-  httpBasics(app, { log })
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' })
+  })
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType)
+    res.send(await metrics.registry.metrics())
   })
   app.get('/readyz', async (_req, res) => {
     const checks = { database: 'ok', redis: redis ? 'ok' : 'not configured' }
@@ -169,7 +175,7 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
   })
 
   const api = express.Router()
-  api.use('/auth', authRoutes({ auth, requireUser, onSessionsRevoked: fanout.sessionsRevoked }))
+  api.use('/auth', authRoutes({ auth, requireUser, limits, onSessionsRevoked: fanout.sessionsRevoked }))
   api.get('/presence', async (_req, res) => {
     res.json(await presence.counts())
   })
@@ -181,7 +187,7 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
 
   const webDist = resolve(config.WEB_DIST_DIR)
   if (existsSync(resolve(webDist, 'index.html'))) spa(app, webDist)
-  app.use(errorHandler(log))
+  app.use(errorHandler(log, metrics))
 
   return {
     express: app,

@@ -45,39 +45,46 @@ test('SIGTERM under load: exits 0 within 10 s and every acknowledged message is 
   for (const s of sockets) s.close()
 })
 
-test('with no DATABASE_URL and no REDIS_URL it boots on embedded PGlite and serves /readyz', {
-  timeout: 120_000,
-}, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parlor-pglite-'))
-  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }))
-  const server = await spawnServer({
-    NODE_ENV: 'development',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    REDIS_PREFIX: '',
-    MIGRATE_ON_START: '',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-  })
-  try {
-    const ready = await api(server.url, 'GET', '/readyz')
-    assert.equal(ready.status, 200)
-    assert.deepEqual(ready.body.mode, { database: 'embedded', redis: 'memory' })
-    assert.match(server.output(), /embedded PGlite/)
-    // It really works: register, post to the lobby, read it back.
-    const alice = await register(server.url)
-    const post = await api(server.url, 'POST', `/api/rooms/${LOBBY_ID}/messages`, {
-      token: alice.token,
-      body: { content: 'hello from pglite', clientMsgId: 'p1' },
-    })
-    assert.equal(post.status, 201)
-    const history = await api(server.url, 'GET', `/api/rooms/${LOBBY_ID}/messages`)
-    assert.equal(history.body.messages.at(-1).content, 'hello from pglite')
-  } finally {
-    server.kill('SIGTERM')
-    assert.equal(await server.exited, 0)
-  }
-})
+test(
+  'with no DATABASE_URL and no REDIS_URL it boots on embedded PGlite and serves /readyz',
+  {
+    timeout: 300_000,
+  },
+  async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parlor-pglite-'))
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }))
+    const server = await spawnServer(
+      {
+        NODE_ENV: 'development',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        REDIS_PREFIX: '',
+        MIGRATE_ON_START: '',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      },
+      { readyTimeoutMs: 240_000 }, // PGlite's first start runs initdb in WebAssembly: slow on a busy machine
+    )
+    try {
+      const ready = await api(server.url, 'GET', '/readyz')
+      assert.equal(ready.status, 200)
+      assert.deepEqual(ready.body.mode, { database: 'embedded', redis: 'memory' })
+      assert.match(server.output(), /embedded PGlite/)
+      // It really works: register, post to the lobby, read it back.
+      const alice = await register(server.url)
+      const post = await api(server.url, 'POST', `/api/rooms/${LOBBY_ID}/messages`, {
+        token: alice.token,
+        body: { content: 'hello from pglite', clientMsgId: 'p1' },
+      })
+      assert.equal(post.status, 201)
+      const history = await api(server.url, 'GET', `/api/rooms/${LOBBY_ID}/messages`)
+      assert.equal(history.body.messages.at(-1).content, 'hello from pglite')
+    } finally {
+      server.kill('SIGTERM')
+      assert.equal(await server.exited, 0)
+    }
+  },
+)
 
 test('production refuses to start with the development JWT secret, naming the variable', async () => {
   await assert.rejects(

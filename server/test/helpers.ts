@@ -41,6 +41,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
       MIGRATE_ON_START: 'false',
       PRESENCE_HEARTBEAT_SECONDS: '1',
       PRESENCE_TTL_SECONDS: '3',
+      // Tests drive many users from one address at machine speed; the limits have their own tests.
+      RATE_LIMIT_SCALE: '1000',
+      MAX_CONNECTIONS_PER_IP: '0',
       ...env,
     },
     { instanceId: `test-${randomUUID().slice(0, 8)}` },
@@ -246,6 +249,8 @@ export async function spawnServer(
     BCRYPT_COST: '4',
     LOG_LEVEL: 'warn',
     MIGRATE_ON_START: 'false',
+    RATE_LIMIT_SCALE: '1000',
+    MAX_CONNECTIONS_PER_IP: '0',
     ...env,
     PORT: String(port),
   }
@@ -280,7 +285,7 @@ export async function spawnServer(
 
 type RouterLayer = {
   rawPath?: string
-  route?: { path: string; methods: Record<string, boolean> }
+  route?: { path: string | RegExp; methods: Record<string, boolean> }
   handle: { stack?: RouterLayer[] }
 }
 
@@ -291,7 +296,8 @@ export function listRoutes(expressApp: { router: { stack: RouterLayer[] } }): st
     for (const layer of stack) {
       if (layer.route) {
         for (const method of Object.keys(layer.route.methods)) {
-          out.push(`${method.toUpperCase()} ${(prefix + layer.route.path).replace(/(.)\/$/, '$1')}`)
+          const path = layer.route.path instanceof RegExp ? `regexp:${layer.route.path.source}` : layer.route.path
+          out.push(`${method.toUpperCase()} ${(prefix + path).replace(/(.)\/$/, '$1')}`)
         }
       } else if (layer.handle.stack && typeof layer.rawPath === 'string') {
         walk(layer.handle.stack, prefix + (layer.rawPath === '/' ? '' : layer.rawPath))

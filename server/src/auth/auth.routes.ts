@@ -1,27 +1,58 @@
 import { type RequestHandler, Router } from 'express'
-import { ZLogin, ZRegister } from '../contract/auth'
+import { ZChangePassword, ZLogin, ZRegister } from '../contract/auth'
 import { parseInput } from '../http/validate'
+import { AppError } from '../lib/app-error'
+import type { Limits } from '../limits/limits'
 import type { AuthService } from './auth.service'
 import { userOf } from './passport'
 
 export function authRoutes({
   auth,
   requireUser,
+  limits,
   onSessionsRevoked,
 }: {
   auth: AuthService
   requireUser: RequestHandler
+  limits: Limits
   /** Cuts the user's live sockets on every instance. */
   onSessionsRevoked: (userId: string) => void
 }): Router {
   const router = Router()
 
   router.post('/register', async (req, res) => {
+    await limits.consume('registerIp', req.ip ?? 'unknown')
     res.status(201).json(await auth.register(parseInput(ZRegister, req.body)))
   })
 
+  /** Throttled per address and, for failures, per account — checked before bcrypt runs. */
   router.post('/login', async (req, res) => {
-    res.json(await auth.login(parseInput(ZLogin, req.body)))
+    const input = parseInput(ZLogin, req.body)
+    await limits.consume('loginIp', req.ip ?? 'unknown')
+    await limits.check('loginAccount', input.login)
+    try {
+      res.json(await auth.login(input))
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'invalid_credentials')
+        await limits.consume('loginAccount', input.login)
+      throw err
+    }
+  })
+
+  /** Changes the password and ends every other session (all devices, all instances). */
+  router.post('/password', requireUser, async (req, res) => {
+    const { id, username } = userOf(req)
+    const input = parseInput(ZChangePassword, req.body)
+    await limits.check('loginAccount', username)
+    let session: Awaited<ReturnType<AuthService['changePassword']>>
+    try {
+      session = await auth.changePassword(id, input)
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'invalid_credentials') await limits.consume('loginAccount', username)
+      throw err
+    }
+    onSessionsRevoked(id)
+    res.json(session)
   })
 
   /** A signed guest id, so one person in several tabs or after a reload counts as one guest. */

@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient, type User } from '@prisma/client'
 import type { z } from 'zod'
-import type { GuestSessionDto, SessionDto, UserDto, ZLogin, ZRegister } from '../contract/auth'
+import type { GuestSessionDto, SessionDto, UserDto, ZChangePassword, ZLogin, ZRegister } from '../contract/auth'
 import type { Viewer } from '../contract/events'
 import { ZId } from '../contract/text'
 import { AppError } from '../lib/app-error'
@@ -53,6 +53,23 @@ export function createAuthService({
       const ok = await passwords.verify(input.password, user?.passwordHash ?? null)
       if (!user || !ok) throw new AppError('invalid_credentials')
       return session(user)
+    },
+
+    /** Verifies the current password, stores the new one and revokes every existing token. */
+    async changePassword(userId: string, input: z.output<typeof ZChangePassword>): Promise<SessionDto> {
+      const user = await prisma.user.findUnique({ where: { id: userId } })
+      if (!user) throw new AppError('unauthenticated')
+      if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
+        throw new AppError('invalid_credentials', {
+          message: 'The current password is wrong.',
+          fields: { currentPassword: 'is wrong' },
+        })
+      }
+      const updated = await prisma.user.update({
+        where: { id: userId },
+        data: { passwordHash: await passwords.hash(input.newPassword), tokenVersion: { increment: 1 } },
+      })
+      return session(updated)
     },
 
     guest(): GuestSessionDto {

@@ -4,7 +4,7 @@ import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt'
 import type { Viewer } from '../contract/events'
 import { AppError } from '../lib/app-error'
 import type { AuthService } from './auth.service'
-import { ALGORITHM, claimsFrom } from './tokens'
+import { ALGORITHM, claimsFrom, MAX_TOKEN_LENGTH } from './tokens'
 
 declare global {
   namespace Express {
@@ -64,6 +64,9 @@ export function createRestAuth({
       req.viewer = ANONYMOUS
       return next()
     }
+    // Refuse oversized tokens before any parsing (the socket handshake does the same in Tokens.verify).
+    if (req.headers.authorization.length > MAX_TOKEN_LENGTH + 'Bearer '.length)
+      return next(new AppError('unauthenticated'))
     instance.authenticate('jwt', { session: false }, (err: unknown, viewer: Viewer | false) => {
       if (err) return next(err)
       if (!viewer) return next(new AppError('unauthenticated'))

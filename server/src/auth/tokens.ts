@@ -4,8 +4,7 @@ import { AppError } from '../lib/app-error'
 
 /** What a verified token says. `tv` is the user's token version at signing time. */
 export type TokenClaims =
-  | { kind: 'user'; sub: string; tv: number; exp: number }
-  | { kind: 'guest'; sub: string; exp: number }
+  { kind: 'user'; sub: string; tv: number; exp: number } | { kind: 'guest'; sub: string; exp: number }
 
 export type Tokens = {
   signUser(user: { id: string; tokenVersion: number }): string

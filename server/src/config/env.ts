@@ -44,6 +44,10 @@ export const ZEnv = z
     BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
     /** Browser origins allowed besides the server's own (CORS and the Socket.IO handshake). */
     CORS_ORIGINS: csv.default([]),
+    /** Multiplies every rate limit (server/src/limits/limits.ts); raise it for load tests only. */
+    RATE_LIMIT_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
+    /** Open sockets one client address may hold on one instance; 0 means no cap. */
+    MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(200),
     /** An instance that misses heartbeats this long is dead: its people leave the counts. */
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(300).default(15),
     PRESENCE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),

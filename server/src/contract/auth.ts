@@ -20,13 +20,32 @@ export type TRegister = z.input<typeof ZRegister>
 
 export const ZLogin = z.object({
   /** Username or email. */
-  login: z.string().trim().toLowerCase().min(1, 'is required').max(254, 'is too long'),
+  login: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1, 'is required')
+    .max(254, 'is too long')
+    .regex(/^[^\u0000-\u001F\u007F]*$/, 'contains control characters'),
   password: z.string().min(1, 'is required').max(1024, 'is too long'),
 })
 export type TLogin = z.input<typeof ZLogin>
 
+/** `POST /api/auth/password`: ends every other session and returns a new token. */
+export const ZChangePassword = z.object({
+  currentPassword: z.string().min(1, 'is required').max(1024, 'is too long'),
+  newPassword: ZPassword,
+})
+export type TChangePassword = z.input<typeof ZChangePassword>
+
 export const ZUserSearch = z.object({
-  query: z.string().trim().toLowerCase().max(32, 'is too long').default(''),
+  query: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(32, 'is too long')
+    .regex(/^[^\u0000-\u001F\u007F]*$/, 'contains control characters')
+    .default(''),
 })
 
 /** The signed-in user as the API returns them. */

@@ -1,7 +1,7 @@
 import type { ErrorBody } from './errors'
 import type { MessageDto, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
-import type { RoomDto, RoomPresenceDto } from './rooms'
+import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
 
 /**
  * Every ack has this shape: `{ ok: true, ...result }` or `{ ok: false, error }`.
@@ -20,7 +20,7 @@ export type ClientToServerEvents = {
   /** Stop receiving a room's live events. */
   'room:leave': (roomId: string, ack: AckFn) => void
   /** Tell the room you are (or stopped) typing. */
-  'typing:set': (payload: { roomId: string; typing: boolean }, ack: AckFn) => void
+  'typing:set': (payload: TTyping, ack: AckFn) => void
 }
 
 /** Broadcasts the server sends (past tense). */

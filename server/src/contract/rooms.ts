@@ -32,5 +32,9 @@ export type RoomDto = {
   createdAt: string
 }
 
-/** Who is looking at a room right now. Only sent to people who may read the room. */
+/** `typing:set` payload. */
+export const ZTyping = z.object({ roomId: ZId, typing: z.boolean() })
+export type TTyping = z.input<typeof ZTyping>
+
+/** Who is viewing a room right now. Only sent to people who may read the room. */
 export type RoomPresenceDto = { roomId: string; users: string[]; guests: number }

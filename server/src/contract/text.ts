@@ -5,6 +5,8 @@ import { z } from 'zod'
 const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/
 const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]/
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/
+// Characters that print nothing: text made only of these (and spaces) counts as empty.
+const INVISIBLE = /[\s\u00AD\u034F\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
 
 /**
  * A user-visible text field: NFC-normalised, trimmed, CRLF folded to LF, with controls, bidi overrides
@@ -24,6 +26,10 @@ export function userText({ min = 1, max, multiline = false }: { min?: number; ma
       return z.NEVER
     }
     const length = [...text].length
+    if (min > 0 && text.replace(INVISIBLE, '').length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must not be empty' })
+      return z.NEVER
+    }
     if (length < min) {
       ctx.addIssue({ code: 'custom', message: min === 1 ? 'must not be empty' : `must be at least ${min} characters` })
       return z.NEVER

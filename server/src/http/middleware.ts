@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import express, { type Express } from 'express'
 import helmet from 'helmet'
@@ -47,6 +48,24 @@ export function httpBasics(app: Express, { log }: { log: Logger }) {
     }),
   )
   app.use(express.json({ limit: JSON_BODY_LIMIT }))
+}
+
+/**
+ * The client address of a raw request (Socket.IO handshakes), by the same trust-proxy rule Express
+ * uses for `req.ip`: walk X-Forwarded-For from the nearest hop while the hop is a trusted proxy.
+ */
+export function clientIpResolver(app: Express): (req: IncomingMessage) => string {
+  const trust = app.get('trust proxy fn') as (addr: string, i: number) => boolean
+  return (req) => {
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .reverse()
+    const hops = [req.socket.remoteAddress ?? 'unknown', ...forwarded]
+    for (let i = 0; i < hops.length - 1; i++) if (!trust(hops[i], i)) return hops[i]
+    return hops[hops.length - 1]
+  }
 }
 
 /** Serves the built web UI and answers unknown non-API paths with index.html (client-side routing). */

@@ -1,19 +1,19 @@
 import { ZSendMessage } from '../contract/messages'
-import type { Logger } from '../lib/logger'
-import { handle } from '../realtime/handler'
+import type { Handlers } from '../realtime/handler'
 import type { AppSocket } from '../realtime/io.types'
 import type { MessagesService } from './messages.service'
 
 /** `message:send`: acked with the stored message only after it is committed. */
 export function registerMessageHandlers(
   socket: AppSocket,
-  { messages, log, track }: { messages: MessagesService; log: Logger; track: <T>(work: Promise<T>) => Promise<T> },
+  {
+    messages,
+    handlers,
+    track,
+  }: { messages: MessagesService; handlers: Handlers; track: <T>(work: Promise<T>) => Promise<T> },
 ) {
-  socket.on(
-    'message:send',
-    handle(socket, log, ZSendMessage, async (input) => {
-      const { message } = await track(messages.send(socket.data.viewer, input))
-      return { message }
-    }),
-  )
+  handlers.on(socket, 'message:send', ZSendMessage, async (input) => {
+    const { message } = await track(messages.send(socket.data.viewer, input))
+    return { message }
+  })
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type { Viewer } from '../contract/events'
 import type { HistoryDto, MessageDto, ZHistoryQuery, ZSendMessage } from '../contract/messages'
 import { AppError } from '../lib/app-error'
+import type { Limits } from '../limits/limits'
 import type { Fanout } from '../realtime/fanout'
 import { requireRoom } from '../rooms/rooms.access'
 import { messageRowSelect, toMessageDto } from './messages.dto'
@@ -11,7 +12,18 @@ import { createRoomSequencer } from './room-sequencer'
 export type MessagesService = ReturnType<typeof createMessagesService>
 type User = Extract<Viewer, { kind: 'user' }>
 
-export function createMessagesService({ prisma, fanout }: { prisma: PrismaClient; fanout: Fanout }) {
+export function createMessagesService({
+  prisma,
+  fanout,
+  limits,
+  onStored,
+}: {
+  prisma: PrismaClient
+  fanout: Fanout
+  limits: Limits
+  /** Called once per newly stored message (metrics). */
+  onStored?: (message: MessageDto) => void
+}) {
   const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => fanout.messageCreated(message) })
 
   async function findByClientMsgId(author: User, clientMsgId: string) {
@@ -77,10 +89,13 @@ export function createMessagesService({ prisma, fanout }: { prisma: PrismaClient
       input: z.output<typeof ZSendMessage>,
     ): Promise<{ message: MessageDto; created: boolean }> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
+      await limits.consume('messageBurst', viewer.id)
+      await limits.consume('messageSustained', viewer.id)
       const broadcast = sequencer.begin(input.roomId)
       try {
         const result = await insert(viewer, input)
         broadcast(result.created ? result.message : null)
+        if (result.created) onStored?.(result.message)
         return result
       } catch (err) {
         broadcast(null)

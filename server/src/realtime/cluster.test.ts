@@ -268,106 +268,118 @@ describe('several instances behave as one', () => {
 })
 
 describe('faults under load', () => {
-  test('crash: SIGKILL one of two instances mid-run — no acknowledged message lost, histories equal the database, presence converges', {
-    timeout: 120_000,
-  }, async () => {
-    const [a, b] = await cluster(2, { PRESENCE_TTL_SECONDS: '15', PRESENCE_HEARTBEAT_SECONDS: '5' })
-    const { rooms, roomOf, clients } = await population([a.url, b.url], 5, 10) // 50 clients, half on each
-    const ghosts = await Promise.all(Array.from({ length: 10 }, () => connect(a.url))) // guests that never come back
-    await eventually(
-      async () => (await api(b.url, 'GET', '/api/presence')).body.guests === 10,
-      10_000,
-      'guests counted',
-    )
-    const run = load(clients, roomOf, 400)
-    const started = Date.now()
-    await sleep(8_000)
-    a.kill('SIGKILL')
-    const killedAt = Date.now()
-    await a.exited
-    let convergedAfter = Number.NaN
-    await eventually(
-      async () => {
-        const res = await api(b.url, 'GET', '/api/presence')
-        const ok = res.body.guests === 0 && res.body.users === clients.length
-        if (ok) convergedAfter = (Date.now() - killedAt) / 1000
-        return ok
-      },
-      25_000,
-      'presence converges after the crash',
-    )
-    const remaining = 22_000 - (Date.now() - started)
-    if (remaining > 0) await sleep(remaining)
-    await run.stop()
-    const figures = await verify(clients, rooms, roomOf, 'crash')
-    console.log(
-      'crash test figures:',
-      JSON.stringify({
-        clients: clients.length,
-        sent: run.sent(),
-        ...figures,
-        presenceConvergedSeconds: convergedAfter,
-        sendSeconds: (Date.now() - started) / 1000,
-      }),
-    )
-    assert.ok(convergedAfter <= 20, `presence converged in ${convergedAfter}s`)
-    assert.ok(clients.filter((c) => c.connects > 1).length >= 20, 'clients of the killed instance failed over')
-    for (const c of clients) c.stop()
-    for (const g of ghosts) g.close()
-  })
+  test(
+    'crash: SIGKILL one of two instances mid-run — no acknowledged message lost, histories equal the database, presence converges',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const [a, b] = await cluster(2, { PRESENCE_TTL_SECONDS: '15', PRESENCE_HEARTBEAT_SECONDS: '5' })
+      const { rooms, roomOf, clients } = await population([a.url, b.url], 5, 10) // 50 clients, half on each
+      const ghosts = await Promise.all(Array.from({ length: 10 }, () => connect(a.url))) // guests that never come back
+      await eventually(
+        async () => (await api(b.url, 'GET', '/api/presence')).body.guests === 10,
+        10_000,
+        'guests counted',
+      )
+      const run = load(clients, roomOf, 400)
+      const started = Date.now()
+      await sleep(8_000)
+      a.kill('SIGKILL')
+      const killedAt = Date.now()
+      await a.exited
+      let convergedAfter = Number.NaN
+      await eventually(
+        async () => {
+          const res = await api(b.url, 'GET', '/api/presence')
+          const ok = res.body.guests === 0 && res.body.users === clients.length
+          if (ok) convergedAfter = (Date.now() - killedAt) / 1000
+          return ok
+        },
+        25_000,
+        'presence converges after the crash',
+      )
+      const remaining = 22_000 - (Date.now() - started)
+      if (remaining > 0) await sleep(remaining)
+      await run.stop()
+      const figures = await verify(clients, rooms, roomOf, 'crash')
+      console.log(
+        'crash test figures:',
+        JSON.stringify({
+          clients: clients.length,
+          sent: run.sent(),
+          ...figures,
+          presenceConvergedSeconds: convergedAfter,
+          sendSeconds: (Date.now() - started) / 1000,
+        }),
+      )
+      assert.ok(convergedAfter <= 20, `presence converged in ${convergedAfter}s`)
+      assert.ok(clients.filter((c) => c.connects > 1).length >= 20, 'clients of the killed instance failed over')
+      for (const c of clients) c.stop()
+      for (const g of ghosts) g.close()
+    },
+  )
 
-  test('Redis restart under load: sends keep being stored and acknowledged; fan-out resumes; clients fill the gap', {
-    timeout: 90_000,
-  }, async () => {
-    const redis = await startPrivateRedis()
-    const [a, b] = await cluster(2, { REDIS_URL: redis.url })
-    const { rooms, roomOf, clients } = await population([a.url, b.url], 4, 5)
-    const run = load(clients, roomOf, 300)
-    await sleep(3_000)
-    await redis.stop()
-    const ackedBefore = clients.reduce((n, c) => n + c.acked.length, 0)
-    await sleep(3_000)
-    const ackedDuringOutage = clients.reduce((n, c) => n + c.acked.length, 0) - ackedBefore
-    const restarted = await startPrivateRedis(redis.port)
-    await sleep(5_000)
-    await run.stop()
-    const figures = await verify(clients, rooms, roomOf, 'redis restart')
-    console.log('redis restart figures:', JSON.stringify({ sent: run.sent(), ackedDuringOutage, ...figures }))
-    assert.ok(ackedDuringOutage > 0, 'sends were acknowledged while Redis was down')
-    // Live fan-out across instances works again.
-    const x = await connect(a.url, (await register(a.url)).token)
-    const y = await connect(b.url, (await register(b.url)).token)
-    await ack(y, 'room:join', rooms[0])
-    const seen = nextEvent(y, 'message:created', (m) => m.content === 'after-restart')
-    assert.equal(
-      (await ack(x, 'message:send', { roomId: rooms[0], content: 'after-restart', clientMsgId: clientMsgId() })).ok,
-      true,
-    )
-    await seen
-    x.close()
-    y.close()
-    for (const c of clients) c.stop()
-    await restarted.stop()
-  })
+  test(
+    'Redis restart under load: sends keep being stored and acknowledged; fan-out resumes; clients fill the gap',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const redis = await startPrivateRedis()
+      const [a, b] = await cluster(2, { REDIS_URL: redis.url })
+      const { rooms, roomOf, clients } = await population([a.url, b.url], 4, 5)
+      const run = load(clients, roomOf, 300)
+      await sleep(3_000)
+      await redis.stop()
+      const ackedBefore = clients.reduce((n, c) => n + c.acked.length, 0)
+      await sleep(3_000)
+      const ackedDuringOutage = clients.reduce((n, c) => n + c.acked.length, 0) - ackedBefore
+      const restarted = await startPrivateRedis(redis.port)
+      await sleep(5_000)
+      await run.stop()
+      const figures = await verify(clients, rooms, roomOf, 'redis restart')
+      console.log('redis restart figures:', JSON.stringify({ sent: run.sent(), ackedDuringOutage, ...figures }))
+      assert.ok(ackedDuringOutage > 0, 'sends were acknowledged while Redis was down')
+      // Live fan-out across instances works again.
+      const x = await connect(a.url, (await register(a.url)).token)
+      const y = await connect(b.url, (await register(b.url)).token)
+      await ack(y, 'room:join', rooms[0])
+      const seen = nextEvent(y, 'message:created', (m) => m.content === 'after-restart')
+      assert.equal(
+        (await ack(x, 'message:send', { roomId: rooms[0], content: 'after-restart', clientMsgId: clientMsgId() })).ok,
+        true,
+      )
+      await seen
+      x.close()
+      y.close()
+      for (const c of clients) c.stop()
+      await restarted.stop()
+    },
+  )
 
-  test('rolling restart: SIGTERM each instance in turn under load — nothing acknowledged is lost', {
-    timeout: 90_000,
-  }, async () => {
-    const prefix = { REDIS_PREFIX: newPrefix() }
-    const [a, b] = await cluster(2, prefix)
-    const { rooms, roomOf, clients } = await population([a.url, b.url], 4, 5)
-    const run = load(clients, roomOf, 300)
-    for (const [i, instance] of [a, b].entries()) {
+  test(
+    'rolling restart: SIGTERM each instance in turn under load — nothing acknowledged is lost',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const prefix = { REDIS_PREFIX: newPrefix() }
+      const [a, b] = await cluster(2, prefix)
+      const { rooms, roomOf, clients } = await population([a.url, b.url], 4, 5)
+      const run = load(clients, roomOf, 300)
+      for (const [i, instance] of [a, b].entries()) {
+        await sleep(2_500)
+        instance.kill('SIGTERM')
+        assert.equal(await instance.exited, 0, `instance ${i} exits cleanly`)
+        const again = await spawnServer({ ...prefix, PORT: String(instance.port) })
+        processes.push(again)
+      }
       await sleep(2_500)
-      instance.kill('SIGTERM')
-      assert.equal(await instance.exited, 0, `instance ${i} exits cleanly`)
-      const again = await spawnServer({ ...prefix, PORT: String(instance.port) })
-      processes.push(again)
-    }
-    await sleep(2_500)
-    await run.stop()
-    const figures = await verify(clients, rooms, roomOf, 'rolling restart')
-    console.log('rolling restart figures:', JSON.stringify({ sent: run.sent(), ...figures }))
-    for (const c of clients) c.stop()
-  })
+      await run.stop()
+      const figures = await verify(clients, rooms, roomOf, 'rolling restart')
+      console.log('rolling restart figures:', JSON.stringify({ sent: run.sent(), ...figures }))
+      for (const c of clients) c.stop()
+    },
+  )
 })

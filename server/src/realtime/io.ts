@@ -1,10 +1,12 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
+import { createShardedAdapter } from '@socket.io/redis-adapter'
 import { Server } from 'socket.io'
+import type { RedisClients } from '../app'
 import type { AuthService } from '../auth/auth.service'
 import type { Tokens } from '../auth/tokens'
 import { ERROR_CODES } from '../contract/errors'
-import type { Viewer } from '../contract/events'
-import { toAppError } from '../lib/app-error'
+import type { ClientToServerEvents, Viewer } from '../contract/events'
+import { AppError, toAppError } from '../lib/app-error'
 import type { Logger } from '../lib/logger'
 import { userChannel } from './channels'
 import type { AppServer, AppSocket } from './io.types'
@@ -12,6 +14,14 @@ import type { AppServer, AppSocket } from './io.types'
 /** Socket.IO frames larger than this are refused (the connection is closed). */
 export const MAX_FRAME_BYTES = 64 * 1024
 const MAX_TIMER_MS = 2_147_483_647
+
+/** Events with a handler; anything else is ignored (and counted). */
+export const KNOWN_EVENTS = new Set<string>([
+  'message:send',
+  'room:join',
+  'room:leave',
+  'typing:set',
+] satisfies (keyof ClientToServerEvents)[])
 
 /**
  * Browser origins allowed to open a socket: the server's own host plus CORS_ORIGINS. Requests without
@@ -36,8 +46,18 @@ export function createIo(
     tokens,
     auth,
     corsOrigins,
+    clientIp,
+    maxConnectionsPerIp,
     log,
-  }: { tokens: Tokens; auth: AuthService; corsOrigins: readonly string[]; log: Logger },
+  }: {
+    tokens: Tokens
+    auth: AuthService
+    corsOrigins: readonly string[]
+    clientIp: (req: IncomingMessage) => string
+    /** 0 = no cap. */
+    maxConnectionsPerIp: number
+    log: Logger
+  },
 ): AppServer {
   const io: AppServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
@@ -46,6 +66,25 @@ export function createIo(
     allowRequest: (req, callback) => callback(null, isAllowedOrigin(req, corsOrigins)),
     cors: { origin: corsOrigins.length > 0 ? [...corsOrigins] : false, credentials: false },
     serveClient: false,
+  })
+
+  // Per-address connection cap (per instance: connections are an instance's resource).
+  const perIp = new Map<string, number>()
+  io.use((socket, next) => {
+    const ip = clientIp(socket.request)
+    if (maxConnectionsPerIp > 0 && (perIp.get(ip) ?? 0) >= maxConnectionsPerIp) {
+      return next(handshakeError(new AppError('rate_limited', { message: 'Too many connections from your address.' })))
+    }
+    next()
+  })
+  io.on('connection', (socket) => {
+    const ip = clientIp(socket.request)
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
+    socket.on('disconnect', () => {
+      const left = (perIp.get(ip) ?? 1) - 1
+      if (left > 0) perIp.set(ip, left)
+      else perIp.delete(ip)
+    })
   })
 
   // Handshake: a user token → user; a guest token → that guest; no token → an anonymous guest.
@@ -78,6 +117,36 @@ export function createIo(
   })
 
   return io
+}
+
+/**
+ * Joins instances through Redis sharded pub/sub (Redis 7). "static" puts every broadcast of the
+ * namespace on one channel, so a socketsLeave and a later message broadcast reach other instances in
+ * the order they were sent. While Redis is away, broadcasts from other instances cannot reach this
+ * instance's sockets; when it is back, they are told to fetch what they missed (`sync:required`).
+ */
+export function useRedisAdapter(
+  io: AppServer,
+  { redis, prefix, log }: { redis: RedisClients; prefix: string; log: Logger },
+) {
+  io.adapter(
+    createShardedAdapter(redis.client, redis.adapterSubscriber, {
+      channelPrefix: `${prefix}:sio`,
+      subscriptionMode: 'static',
+    }),
+  )
+  let redisDown = false
+  const markDown = () => {
+    redisDown = true
+  }
+  redis.adapterSubscriber.on('error', markDown)
+  redis.adapterSubscriber.on('reconnecting', markDown)
+  redis.adapterSubscriber.on('ready', () => {
+    if (!redisDown) return
+    redisDown = false
+    log.info('redis is back: asking local clients to catch up')
+    io.local.emit('sync:required')
+  })
 }
 
 /** Per-socket plumbing every feature relies on: the user channel and the token-expiry cut. */

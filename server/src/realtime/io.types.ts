@@ -1,7 +1,8 @@
 import type { Server, Socket } from 'socket.io'
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../contract/events'
 
-// biome-ignore lint/complexity/noBannedTypes: Socket.IO's slot for server-to-server events, unused.
+// Socket.IO's slot for server-to-server events, unused.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type InterServerEvents = {}
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>

@@ -241,6 +241,9 @@ const OPEN_ROUTES = [
   'POST /api/auth/login',
   'POST /api/auth/guest',
   'POST /api/auth/logout', // needs a user token; revokes it, so it is tested in auth.test.ts
+  'POST /api/auth/password', // same: revokes the caller's tokens (auth.test.ts)
+  'GET /metrics', // counts only, for the cluster's scraper (http.test.ts)
+  'GET regexp:^\\/(?!api\\/|socket\\.io\\/).*', // the web UI's index.html (served when web/dist is built)
   'GET /api/presence',
 ]
 

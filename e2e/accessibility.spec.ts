@@ -21,8 +21,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 test('axe finds no serious violations: guest view, signed-in private room, dialogs', async ({ browser }) => {
-  const owner = await registerViaApi('amy')
-  const friend = await registerViaApi('fred')
+  const [owner, friend] = await Promise.all([registerViaApi('amy'), registerViaApi('fred')])
   const room = await createRoomViaApi(owner, {
     name: uniqueName('quiet'),
     description: 'A private corner',
@@ -75,8 +74,7 @@ test('works at 375 px: the room list collapses into a drawer', async ({ browser 
 })
 
 test('keyboard alone: create a private room with a participant and send a multi-line message', async ({ browser }) => {
-  const user = await registerViaApi('kim')
-  const friend = await registerViaApi('kai')
+  const [user, friend] = await Promise.all([registerViaApi('kim'), registerViaApi('kai')])
   const { page, context } = await openAs(browser, user)
   const press = (key: string) => page.keyboard.press(key)
   /** Presses Tab until the element named `name` has focus (fails if it never does). */
@@ -132,5 +130,11 @@ test('keyboard alone: create a private room with a participant and send a multi-
   expect(await sent.locator('.text').evaluate((el) => (el as HTMLElement).innerText)).toBe('first line\nsecond line')
   await expect(sent).toContainText('plans')
   await expect(composer(page)).toHaveValue('')
+
+  // The topic is remembered per room.
+  await page.reload()
+  await expect(page.getByRole('textbox', { name: 'Topic' })).toHaveValue('plans')
+  await page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'lobby' }).click()
+  await expect(page.getByRole('textbox', { name: 'Topic' })).toHaveValue('general')
   await context.close()
 })

@@ -48,6 +48,9 @@ test('(a) a guest reads the lobby live, read-only, and sees the counts change as
   await expect(seen).toContainText(bobName)
   await expect(seen).toContainText(`${bobName[0]}***@example.test`)
   await expect(seen).not.toContainText(`${bobName}@example.test`)
+  // Relative time, with the exact time on hover.
+  await expect(seen.locator('time')).toHaveText('just now')
+  await expect(seen.locator('time')).toHaveAttribute('title', /\d{4}.*\d{1,2}:\d{2}/)
 
   // A message posted by anyone else (here through the REST API) arrives live too.
   const carol = await registerViaApi('carol')

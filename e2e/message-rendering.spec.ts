@@ -5,8 +5,7 @@ const ATTACK = '<img src=x onerror=alert(1)>'
 
 test('(e) message content is text: markup shows literally, links are the only elements', async ({ browser }) => {
   const author = await registerViaApi('mallory')
-  const mallory = await openAs(browser, author)
-  const guest = await openAs(browser, null)
+  const [mallory, guest] = await Promise.all([openAs(browser, author), openAs(browser, null)])
   const dialogs: string[] = []
   for (const p of [mallory.page, guest.page]) p.on('dialog', (d) => dialogs.push(d.message()))
 

@@ -22,6 +22,7 @@ const options = {
   databaseUrl: process.env.E2E_DATABASE_URL ?? '',
   redisPrefix: `${process.env.E2E_REDIS_PREFIX}-restart`,
   name: 'server-restart',
+  migrate: false, // the shared server migrated this database already
 }
 
 let server: RunningServer | undefined
@@ -37,8 +38,7 @@ test('(f) the server restarts mid-conversation: the client reconnects with nothi
   const [ann, ben] = await Promise.all([registerViaApi('ann', base), registerViaApi('ben', base)])
   const room = await createRoomViaApi(ann, { name: uniqueName('ops') }, base)
   const path = `/rooms/${room.id}`
-  const a = await openAs(browser, ann, { base, path })
-  const b = await openAs(browser, ben, { base, path })
+  const [a, b] = await Promise.all([openAs(browser, ann, { base, path }), openAs(browser, ben, { base, path })])
 
   await sendMessage(a.page, 'one')
   await sendMessage(b.page, 'two')

@@ -17,6 +17,8 @@ export type ServerOptions = {
   redisPrefix: string
   /** Log file name under e2e/artifacts. */
   name: string
+  /** Apply migrations on start (default true); a restart of an already migrated database skips it. */
+  migrate?: boolean
 }
 
 export type RunningServer = {
@@ -24,7 +26,7 @@ export type RunningServer = {
   stop(): Promise<void>
 }
 
-export function serverEnv({ port, databaseUrl, redisPrefix }: ServerOptions): NodeJS.ProcessEnv {
+export function serverEnv({ port, databaseUrl, redisPrefix, migrate = true }: ServerOptions): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -32,6 +34,7 @@ export function serverEnv({ port, databaseUrl, redisPrefix }: ServerOptions): No
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: databaseUrl,
+    MIGRATE_ON_START: String(migrate),
     REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: redisPrefix,
     JWT_SECRET,
@@ -39,6 +42,8 @@ export function serverEnv({ port, databaseUrl, redisPrefix }: ServerOptions): No
     WEB_DIST_DIR: resolve(ROOT, 'web/dist'),
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // The suite registers dozens of accounts from one address and seeds history in bursts.
+    RATE_LIMIT_SCALE: '1000',
   }
 }
 

@@ -16,7 +16,7 @@ export const socket: AppSocket = io({
   autoConnect: false,
   transports: ['websocket', 'polling'],
   reconnectionDelay: 500,
-  reconnectionDelayMax: 4000,
+  reconnectionDelayMax: 3000,
   auth: (cb) => {
     const token = tokenSource()
     cb(token ? { token } : {})

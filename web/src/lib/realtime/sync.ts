@@ -28,8 +28,7 @@ export async function start(): Promise<void> {
   addEventListener('popstate', () => openRoom(roomIdFromLocation() ?? LOBBY_ID, { updateLocation: false }))
   await session.ensureGuestToken()
   void session.verify()
-  void loadRooms()
-  socket.connect()
+  socket.connect() // the connect handler loads the rooms
 }
 
 /** Opens a room: leaves the previous one's live channel and joins this one's. */
@@ -53,10 +52,11 @@ export function sendTyping(roomId: string, typing: boolean): void {
 }
 
 function wire(): void {
+  // Every (re)connect reloads the room list (rooms may have come and gone meanwhile) and re-joins the
+  // open room, which also fetches whatever messages were missed.
   socket.on('connect', () => {
-    const reconnect = connection.everOnline
     connection.online()
-    if (reconnect) void loadRooms()
+    void loadRooms()
     void joinRoom(rooms.selectedId)
   })
 
@@ -107,6 +107,15 @@ function wire(): void {
       openRoom(LOBBY_ID, { updateLocation: false })
       replaceLocationWithLobby()
     }
+  })
+
+  // The server's live delivery may have missed something (its Redis link came back): catch up.
+  // Rooms not on screen catch up when they are opened again.
+  socket.on('sync:required', () => {
+    timelines
+      .find(rooms.selectedId)
+      ?.catchUp()
+      .catch(() => {})
   })
 
   socket.on('session:ended', ({ reason }) => {

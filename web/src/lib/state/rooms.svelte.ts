@@ -9,6 +9,8 @@ class Rooms {
   list = $state<RoomDto[]>([])
   selectedId = $state(LOBBY_ID)
   loaded = $state(false)
+  /** Bumped by reset(), so a list requested by the previous identity is thrown away. */
+  #generation = 0
 
   get selected(): RoomDto | null {
     return this.list.find((r) => r.id === this.selectedId) ?? null
@@ -27,7 +29,9 @@ class Rooms {
   }
 
   async load(): Promise<void> {
+    const generation = this.#generation
     const { rooms } = await send<{ rooms: RoomDto[] }>('/api/rooms')
+    if (generation !== this.#generation) return
     this.list = rooms
     this.loaded = true
   }
@@ -55,6 +59,7 @@ class Rooms {
   }
 
   reset(): void {
+    this.#generation += 1
     this.list = []
     this.loaded = false
   }

@@ -76,6 +76,7 @@ export class Timeline {
 
   /** Fetches every message after the last seq held, page by page (single flight). */
   catchUp(): Promise<void> {
+    if (!this.loaded) return Promise.resolve() // the first room:join brings the latest page
     if (this.#catchingUp) {
       this.#again = true
       return this.#catchingUp

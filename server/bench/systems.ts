@@ -152,12 +152,10 @@ async function startServer(
   }
   const execArgv = ['--expose-gc']
   if (env.profileDir && protocol === 'parlor') {
-    mkdirSync(env.profileDir, { recursive: true })
-    execArgv.push(
-      '--cpu-prof',
-      `--cpu-prof-dir=${env.profileDir}`,
-      `--cpu-prof-name=${system}-${index}-\${pid}.cpuprofile`,
-    )
+    // One directory per server; V8 writes one profile per thread (the main thread's has tid 0).
+    const dir = resolve(env.profileDir, `${system}-${index}-${Date.now()}`)
+    mkdirSync(dir, { recursive: true })
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
   }
   const { child, output } = forkTs(resolve(import.meta.dirname, 'servers', script), { env: childEnv, execArgv })
   const rpc = rpcClient(child, `${system}[${index}]`)

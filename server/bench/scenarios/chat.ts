@@ -153,7 +153,14 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           connectSeconds: round(connect.ms / 1000, 2),
           ...out.figures,
         },
-        details: { steadyCpu, wholePhaseCpu: wholeCpu, steadyDelivery, steadyAck, eld: m.probes.map((p) => p.eld) },
+        details: {
+          windowUs: [m.start.atUs, m.marks[0].atUs],
+          steadyCpu,
+          wholePhaseCpu: wholeCpu,
+          steadyDelivery,
+          steadyAck,
+          eld: m.probes.map((p) => p.eld),
+        },
       })
 
       if (burst && m.during) {
@@ -185,7 +192,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           invalid,
           warnings: [...out.warnings],
           figures,
-          details: { burstCpu, login: lat, chatDuringBurst: during },
+          details: { windowUs: [m.marks[0].atUs, m.end.atUs], burstCpu, login: lat, chatDuringBurst: during },
         })
       }
 
@@ -224,7 +231,14 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             serverEldP99Ms: Math.max(...peak.probes.map((p) => p.eld.p99)),
             ...po.figures,
           },
-          details: { cpu: pcpu, delivery, ack, eld: peak.probes.map((p) => p.eld), secondsToLastAck: seconds },
+          details: {
+            windowUs: [peak.start.atUs, peak.end.atUs],
+            cpu: pcpu,
+            delivery,
+            ack,
+            eld: peak.probes.map((p) => p.eld),
+            secondsToLastAck: seconds,
+          },
         })
       }
       return results

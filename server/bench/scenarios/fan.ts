@@ -106,7 +106,7 @@ export async function runFan(ctx: RunCtx, sys: RunningSystem, roundNo: number): 
             connectSeconds: round(connect.ms / 1000, 2),
             ...out.figures,
           },
-          details: { cpu, latency, ack, eld: m.probes.map((p) => p.eld) },
+          details: { windowUs: [m.start.atUs, m.end.atUs], cpu, latency, ack, eld: m.probes.map((p) => p.eld) },
         },
       ]
     },

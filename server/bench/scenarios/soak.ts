@@ -147,6 +147,7 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             ...out.figures,
           },
           details: {
+            windowUs: [m.start.atUs, m.end.atUs],
             perProcess: perProc,
             holdCpu,
             rampCpu,

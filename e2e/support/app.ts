@@ -136,5 +136,5 @@ export async function shownSeqs(page: Page): Promise<number[]> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true })
-  await page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`) })
+  await page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`), animations: 'disabled' })
 }

@@ -345,3 +345,63 @@ export async function startPrivateRedis(port?: number): Promise<{ url: string; p
     },
   }
 }
+
+/**
+ * A private PostgreSQL cluster (initdb in a temp dir, run as the postgres user) on its own port, so
+ * a test can stop and restart it without touching the shared server. Has a migrated `parlor` db.
+ */
+export async function startPrivatePostgres(): Promise<{
+  url: string
+  stop(): Promise<void>
+  start(): Promise<void>
+  destroy(): Promise<void>
+}> {
+  const { execFile } = await import('node:child_process')
+  const { mkdtempSync, chownSync, rmSync, readdirSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { promisify } = await import('node:util')
+  const { migrateDeploy } = await import('../src/db/migrate')
+  const run = promisify(execFile)
+  const version = readdirSync('/usr/lib/postgresql').sort().at(-1)
+  const bin = (name: string) => `/usr/lib/postgresql/${version}/bin/${name}`
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-pg-'))
+  const uid = Number((await run('id', ['-u', 'postgres'])).stdout)
+  const gid = Number((await run('id', ['-g', 'postgres'])).stdout)
+  chownSync(dir, uid, gid)
+  const asPostgres = (cmd: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', cmd, ...args])
+  const port = await freePort()
+  await asPostgres(bin('initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'])
+  const start = async () => {
+    await asPostgres(bin('pg_ctl'), [
+      '-D',
+      join(dir, 'data'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      'start',
+    ])
+  }
+  const stop = async () => {
+    await asPostgres(bin('pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop'])
+  }
+  await start()
+  const { Client } = (await import('pg')).default
+  const admin = new Client({ connectionString: `postgresql://postgres@127.0.0.1:${port}/postgres` })
+  await admin.connect()
+  await admin.query('CREATE DATABASE parlor')
+  await admin.end()
+  const url = `postgresql://postgres@127.0.0.1:${port}/parlor`
+  await migrateDeploy(url, process.env)
+  return {
+    url,
+    stop,
+    start,
+    async destroy() {
+      await stop().catch(() => {})
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

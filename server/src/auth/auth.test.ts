@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import jwt from 'jsonwebtoken'
-import { api, connect, handshakeError, register, startServer, type TestServer, uniqueName } from '../../test/helpers'
+import {
+  api,
+  connect,
+  handshakeError,
+  nextEvent,
+  register,
+  startServer,
+  type TestServer,
+  uniqueName,
+} from '../../test/helpers'
 
 let server: TestServer
 before(async () => {
@@ -181,5 +190,44 @@ describe('guests', () => {
     const socket = await connect(server.url, res.body.token)
     assert.ok(socket.connected)
     socket.close()
+  })
+})
+
+describe('password change', () => {
+  test('needs the current password, returns a new session and ends every other one', async () => {
+    const { token, user } = await register(server.url)
+    const wrong = await api(server.url, 'POST', '/api/auth/password', {
+      token,
+      body: { currentPassword: 'not-my-password', newPassword: 'a new long password' },
+    })
+    assert.equal(wrong.status, 401)
+    assert.equal(wrong.body.error.fields.currentPassword, 'is wrong')
+    const weak = await api(server.url, 'POST', '/api/auth/password', {
+      token,
+      body: { currentPassword: password, newPassword: 'short' },
+    })
+    assert.equal(weak.status, 400)
+    assert.ok(weak.body.error.fields.newPassword)
+
+    const socket = await connect(server.url, token)
+    const ended = nextEvent(socket, 'session:ended')
+    const res = await api(server.url, 'POST', '/api/auth/password', {
+      token,
+      body: { currentPassword: password, newPassword: 'a new long password' },
+    })
+    assert.equal(res.status, 200)
+    assert.deepEqual(await ended, { reason: 'revoked' })
+    assert.equal((await api(server.url, 'GET', '/api/auth/me', { token })).status, 401, 'old token revoked')
+    assert.equal(
+      (await api(server.url, 'GET', '/api/auth/me', { token: res.body.token })).status,
+      200,
+      'new token works',
+    )
+    const oldLogin = await api(server.url, 'POST', '/api/auth/login', { body: { login: user.username, password } })
+    assert.equal(oldLogin.status, 401)
+    const newLogin = await api(server.url, 'POST', '/api/auth/login', {
+      body: { login: user.username, password: 'a new long password' },
+    })
+    assert.equal(newLogin.status, 200)
   })
 })

@@ -6,7 +6,7 @@ const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/
 const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]/
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/
 // Characters that print nothing: text made only of these (and spaces) counts as empty.
-const INVISIBLE = /[\s\u00AD\u034F\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
+const INVISIBLE = /[\s\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
 
 /**
  * A user-visible text field: NFC-normalised, trimmed, CRLF folded to LF, with controls, bidi overrides

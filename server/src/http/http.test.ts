@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { api, register, startServer, type TestServer } from '../../test/helpers'
+import { api, connect, register, startServer, type TestServer } from '../../test/helpers'
 
 let server: TestServer
 before(async () => {
@@ -53,4 +53,34 @@ test('errors never leak internals', async () => {
   assert.equal(res.status, 400)
   assert.deepEqual(Object.keys(res.body), ['error'])
   assert.ok(!JSON.stringify(res.body).includes('prisma'))
+})
+
+test('/metrics exposes sockets, messages, ack latency, rate-limit hits and errors', async () => {
+  const { token } = await register(server.url)
+  const socket = await connect(server.url, token)
+  const res = await socket.timeout(5000).emitWithAck('message:send', {
+    roomId: '00000000-0000-4000-8000-000000000001',
+    content: 'counted',
+    clientMsgId: `m${Date.now()}`,
+  })
+  assert.equal(res.ok, true)
+  await socket.timeout(5000).emitWithAck('room:join', 'not-an-id')
+  ;(socket as unknown as { emit(event: string): void }).emit('no:such:event')
+  await new Promise((r) => setTimeout(r, 100))
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  /** The value of the first sample of `name` carrying all `labels` (label order does not matter). */
+  const value = (name: string, labels: Record<string, string> = {}) => {
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+    return Number(line?.split(' ').at(-1) ?? Number.NaN)
+  }
+  assert.ok(value('parlor_sockets', { kind: 'user' }) >= 1)
+  assert.ok(value('parlor_messages_sent_total') >= 1)
+  assert.ok(value('parlor_ack_latency_seconds_count', { event: 'message:send' }) >= 1)
+  assert.ok(value('parlor_errors_total', { code: 'invalid_input', transport: 'socket' }) >= 1)
+  assert.ok(value('parlor_unknown_events_total') >= 1)
+  assert.match(text, /parlor_rate_limited_total/)
+  assert.match(text, /parlor_messages_delivered_total/)
+  socket.close()
 })

@@ -39,7 +39,7 @@ export function createFanout(io: AppServer, roomPresence: RoomPresence) {
         io.in(targets).socketsLeave(roomChannels(roomId))
         io.to(targets).emit('room:removed', { roomId })
       }
-      roomPresence.changed(roomId)
+      roomPresence.accessRevoked(roomId)
     },
 
     /** The user's tokens were revoked: tell their sockets and cut them, on every instance. */

@@ -11,11 +11,23 @@ const DELAY_MS = 150
  */
 export function createRoomPresence({ io, log }: { io: AppServer; log: Logger }) {
   const pending = new Map<string, NodeJS.Timeout>()
+  /** Bumped when people lose access to a room, so a list computed before that is never sent after it. */
+  const generations = new Map<string, number>()
+
+  function changed(roomId: string) {
+    if (!pending.has(roomId))
+      pending.set(
+        roomId,
+        setTimeout(() => void publish(roomId), DELAY_MS),
+      )
+  }
 
   async function publish(roomId: string) {
     pending.delete(roomId)
+    const generation = generations.get(roomId)
     try {
       const sockets = await io.in(roomChannels(roomId)).fetchSockets()
+      if (generations.get(roomId) !== generation) return changed(roomId)
       const users = new Set<string>()
       const guests = new Set<string>()
       for (const s of sockets) {
@@ -35,16 +47,16 @@ export function createRoomPresence({ io, log }: { io: AppServer; log: Logger }) 
 
   return {
     /** Someone joined or left `roomId`: recompute its presence shortly. */
-    changed(roomId: string) {
-      if (!pending.has(roomId))
-        pending.set(
-          roomId,
-          setTimeout(() => void publish(roomId), DELAY_MS),
-        )
+    changed,
+    /** People lost access to `roomId` (removal, deletion): drop lists computed before, then recompute. */
+    accessRevoked(roomId: string) {
+      generations.set(roomId, (generations.get(roomId) ?? 0) + 1)
+      changed(roomId)
     },
     stop() {
       for (const t of pending.values()) clearTimeout(t)
       pending.clear()
+      generations.clear()
     },
   }
 }

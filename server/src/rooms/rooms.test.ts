@@ -150,7 +150,14 @@ describe('participants', () => {
     const aliceSocket = await connect(server.url, alice.token)
     await ack(aliceSocket, 'room:join', roomId)
     const [tab1, tab2] = await Promise.all([connect(server.url, bob.token), connect(server.url, bob.token)])
+    const settled = nextEvent<RoomPresenceDto>(
+      tab2,
+      'room:presence',
+      (p) => p.roomId === roomId && p.users.length === 2,
+    )
     for (const t of [tab1, tab2]) assert.equal((await ack(t, 'room:join', roomId)).ok, true)
+    await settled // presence from the joins was sent before the removal; wait for it before listening
+    await sleep(300)
     const tab2Events = record(tab2)
     const removed = nextEvent(tab2, 'room:removed', (p) => p.roomId === roomId)
     const tab1Removed = nextEvent(tab1, 'room:removed', (p) => p.roomId === roomId)

@@ -31,6 +31,8 @@ export type ServerToClientEvents = {
   'message:created': (message: MessageDto) => void
   /** You were given access to a room (created it, or were added to a private room). */
   'room:added': (room: RoomDto) => void
+  /** A room you can see changed (its participant list, so its participant count). */
+  'room:updated': (room: RoomDto) => void
   /** You lost access to a room (removed, left, or it was deleted); you receive nothing more from it. */
   'room:removed': (payload: { roomId: string }) => void
   /** Who is viewing a room you have joined. */

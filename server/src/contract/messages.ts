@@ -59,6 +59,8 @@ export type MessageDto = {
   topic: string
   content: string
   createdAt: string
+  /** The id the sending client chose; lets the sender's tabs match the broadcast to their pending copy. */
+  clientMsgId: string
 }
 
 /** A page of history in ascending seq order. `hasMore`: older (before) or newer (after) messages exist. */

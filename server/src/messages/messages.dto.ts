@@ -14,6 +14,7 @@ export type MessageRow = {
   seq: number
   topic: string
   content: string
+  clientMsgId: string
   createdAt: Date
   author: { id: string; username: string; email: string }
 }
@@ -28,6 +29,7 @@ export function toMessageDto(row: MessageRow, viewer: Viewer): MessageDto {
     topic: row.topic,
     content: row.content,
     createdAt: row.createdAt.toISOString(),
+    clientMsgId: row.clientMsgId,
   }
 }
 
@@ -38,6 +40,7 @@ export const messageRowSelect = {
   seq: true,
   topic: true,
   content: true,
+  clientMsgId: true,
   createdAt: true,
   author: { select: { id: true, username: true, email: true } },
 } as const

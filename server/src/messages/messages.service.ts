@@ -70,7 +70,14 @@ export function createMessagesService({
     }
     const [row] = inserted
     const message = toMessageDto(
-      { ...row, roomId: input.roomId, topic: input.topic, content: input.content, author: viewer },
+      {
+        ...row,
+        roomId: input.roomId,
+        topic: input.topic,
+        content: input.content,
+        clientMsgId: input.clientMsgId,
+        author: viewer,
+      },
       viewer,
     )
     return { message, created: true }

@@ -96,6 +96,7 @@ describe('message:send', () => {
     assert.equal(m.topic, 'homework')
     assert.equal(m.content, 'line 1\nline 2')
     assert.equal(m.seq, 1)
+    assert.equal(m.clientMsgId, 'x1')
     assert.ok(Math.abs(Date.parse(m.createdAt) - Date.now()) < 60_000)
     const row = await server.prisma.message.findUniqueOrThrow({ where: { id: m.id } })
     assert.equal(row.content, 'line 1\nline 2')

@@ -26,6 +26,10 @@ export function createFanout(io: AppServer, roomPresence: RoomPresence) {
       else if (audience.length > 0) io.to(audience.map(userChannel)).emit('room:added', room)
     },
 
+    roomUpdated(room: RoomDto, audience: string[]) {
+      if (audience.length > 0) io.to(audience.map(userChannel)).emit('room:updated', room)
+    },
+
     /**
      * The audience's sockets leave the room's channels first, then hear `room:removed`. Both go out on
      * the adapter's single ordered channel, so nothing broadcast to the room afterwards reaches them.

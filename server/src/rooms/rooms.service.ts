@@ -118,7 +118,14 @@ export function createRoomsService({ prisma, fanout }: { prisma: PrismaClient; f
         data: [{ roomId, userId: user.id }],
         skipDuplicates: true,
       })
-      if (count > 0) fanout.roomAdded(await reload(roomId), [user.id])
+      if (count > 0) {
+        const room = await reload(roomId)
+        fanout.roomAdded(room, [user.id])
+        fanout.roomUpdated(
+          room,
+          (await participantIds(roomId)).filter((id) => id !== user.id),
+        )
+      }
       return this.participants(viewer, roomId)
     },
 
@@ -141,6 +148,7 @@ export function createRoomsService({ prisma, fanout }: { prisma: PrismaClient; f
         : { count: 0 }
       if (!user || count === 0) throw new AppError('not_found', { message: `${username} is not a participant.` })
       fanout.roomRemoved(roomId, [user.id])
+      fanout.roomUpdated(await reload(roomId), await participantIds(roomId))
     },
   }
 }

@@ -108,6 +108,8 @@ describe('participants', () => {
     const roomId = body.room.id
     const tabs = await Promise.all([connect(server.url, bob.token), connect(server.url, bob.token)])
     const added = tabs.map((t) => nextEvent(t, 'room:added', (r) => r.id === roomId))
+    const creatorSocket = await connect(server.url, alice.token)
+    const updated = nextEvent(creatorSocket, 'room:updated', (r) => r.id === roomId)
     const res = await api(server.url, 'POST', `/api/rooms/${roomId}/participants`, {
       token: alice.token,
       body: { username: bob.user.username.toUpperCase() },
@@ -118,6 +120,8 @@ describe('participants', () => {
       [alice.user.username, bob.user.username].sort(),
     )
     await Promise.all(added)
+    assert.equal((await updated).participantCount, 2, 'existing participants hear the new count')
+    creatorSocket.close()
     const join = await ack(tabs[0], 'room:join', roomId)
     assert.equal(join.ok, true)
     const send = await ack(tabs[0], 'message:send', { roomId, content: 'thanks', clientMsgId: clientMsgId() })
@@ -193,6 +197,8 @@ describe('participants', () => {
     })
     const roomId = body.room.id
     const bobSocket = await connect(server.url, bob.token)
+    const aliceSocket = await connect(server.url, alice.token)
+    const updated = nextEvent(aliceSocket, 'room:updated', (r) => r.id === roomId)
     const gone = nextEvent(bobSocket, 'room:removed', (p) => p.roomId === roomId)
     assert.equal(
       (await api(server.url, 'DELETE', `/api/rooms/${roomId}/participants/${bob.user.username}`, { token: bob.token }))
@@ -200,6 +206,8 @@ describe('participants', () => {
       204,
     )
     await gone
+    assert.equal((await updated).participantCount, 1, 'the others hear the new participant count')
+    aliceSocket.close()
     const creator = await api(server.url, 'DELETE', `/api/rooms/${roomId}/participants/${alice.user.username}`, {
       token: alice.token,
     })

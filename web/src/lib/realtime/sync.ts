@@ -97,6 +97,11 @@ function wire(): void {
     }
   })
 
+  // The participant list of a room we are in changed: the new count reloads an open participants panel.
+  socket.on('room:updated', (room) => {
+    if (rooms.has(room.id)) rooms.upsert(room)
+  })
+
   socket.on('room:removed', ({ roomId }) => {
     const room = rooms.list.find((r) => r.id === roomId)
     rooms.remove(roomId)

@@ -15,9 +15,6 @@ export type PendingMessage = {
 const OLDER_PAGE = 50
 const CATCH_UP_PAGE = 100
 
-/** The server stores text trimmed, NFC-normalised and with LF line ends; compare like that. */
-const normalise = (text: string) => text.replace(/\r\n?/g, '\n').normalize('NFC').trim()
-
 const whenConnected = (): Promise<void> =>
   socket.connected ? Promise.resolve() : new Promise((resolve) => socket.once('connect', () => resolve()))
 
@@ -191,15 +188,15 @@ export class Timeline {
   }
 
   /**
-   * The broadcast of our own message usually arrives just before its ack, and it carries no
-   * clientMsgId: retire the oldest matching "sending" copy so the message never shows twice.
+   * The broadcast of our own message usually arrives just before its ack: retire the "sending" copy
+   * with the same clientMsgId so the message never shows twice.
    */
   #reconcile(added: MessageDto[]): void {
     const me = session.user?.id
     if (!me || this.pending.length === 0) return
     for (const m of added) {
       if (m.author.id !== me) continue
-      const i = this.pending.findIndex((p) => normalise(p.content) === m.content && normalise(p.topic) === m.topic)
+      const i = this.pending.findIndex((p) => p.clientMsgId === m.clientMsgId)
       if (i >= 0) this.pending.splice(i, 1)
     }
   }

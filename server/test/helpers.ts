@@ -69,12 +69,22 @@ async function connectRedis(url: string): Promise<RedisClients> {
   return clients
 }
 
-/** Boots the app in this process. `env` overrides config; `REDIS_URL: ''` runs without Redis. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Boots the app in this process. `env` overrides config; `REDIS_URL: ''` runs without Redis.
+ * `logs` receives every log line (JSON) when given.
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  { logs }: { logs?: string[] } = {},
+): Promise<TestServer> {
   const config = testConfig(env)
   const prisma = createPrisma({ url: config.DATABASE_URL as string, poolSize: 5 })
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : null
-  const log = createLogger({ level: config.LOG_LEVEL, instanceId: config.instanceId })
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    instanceId: config.instanceId,
+    destination: logs ? { write: (line: string) => void logs.push(line) } : undefined,
+  })
   const app = createApp({ config, prisma, redis, log })
   const port = await app.listen()
   return {

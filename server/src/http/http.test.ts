@@ -84,3 +84,31 @@ test('/metrics exposes sockets, messages, ack latency, rate-limit hits and error
   assert.match(text, /parlor_messages_delivered_total/)
   socket.close()
 })
+
+test('logs carry request ids but never passwords or tokens', async () => {
+  const logs: string[] = []
+  const logged = await startServer({ LOG_LEVEL: 'debug' }, { logs })
+  try {
+    const password = 'a-very-secret-password-123'
+    const username = `logcheck_${Date.now().toString(36)}`
+    const reg = await api(logged.url, 'POST', '/api/auth/register', {
+      body: { username, email: `${username}@example.com`, password },
+    })
+    assert.equal(reg.status, 201)
+    await api(logged.url, 'POST', '/api/auth/login', { body: { login: username, password } })
+    await api(logged.url, 'POST', '/api/auth/login', { body: { login: username, password: `${password}-wrong` } })
+    await api(logged.url, 'GET', '/api/auth/me', { token: reg.body.token })
+    await api(logged.url, 'GET', `/api/rooms?token=${reg.body.token}`)
+    const socket = await connect(logged.url, reg.body.token)
+    socket.close()
+    await new Promise((r) => setTimeout(r, 100))
+    const text = logs.join('')
+    assert.ok(logs.length >= 4, 'requests were logged')
+    assert.match(text, /"reqId"|"req":\{"id":"[0-9a-f-]{36}"/)
+    assert.ok(!text.includes(password), 'a password reached the logs')
+    assert.ok(!text.includes(reg.body.token), 'a token reached the logs')
+    assert.ok(!text.includes(reg.body.token.split('.')[2]), 'a token signature reached the logs')
+  } finally {
+    await logged.stop()
+  }
+})

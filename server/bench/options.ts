@@ -30,10 +30,21 @@ export type BenchOptions = {
     peakMs: number
   }
   login: { count: number; rate: number }
-  soak: { connections: number; activeShare: number; rate: number; settleMs: number; holdMs: number; workers: number }
+  soak: {
+    connections: number
+    activeShare: number
+    rate: number
+    settleMs: number
+    holdMs: number
+    workers: number
+    /** Connecting stops after this long; the soak then holds what it reached (reported). */
+    connectBudgetMs: number
+  }
   /** Characters of padding in each message (the content is ~50 characters of JSON plus this). */
   padding: number
   connectConcurrency: number
+  /** L-fan and L-chat fail (invalid) if their clients are not all connected within this time. */
+  connectBudgetMs: number
   /** Keep each system running across scenarios instead of a fresh process per scenario (quick runs). */
   reuseSystems: boolean
   /** Write V8 CPU profiles of the Parlor processes to bench/results/profiles/. */
@@ -71,9 +82,18 @@ export function defaultOptions(): BenchOptions {
       peakMs: 5000,
     },
     login: { count: 200, rate: 40 },
-    soak: { connections: 10_000, activeShare: 0.01, rate: 5, settleMs: 3000, holdMs: 10_000, workers: 2 },
+    soak: {
+      connections: 10_000,
+      activeShare: 0.01,
+      rate: 5,
+      settleMs: 3000,
+      holdMs: 10_000,
+      workers: 2,
+      connectBudgetMs: 120_000,
+    },
     padding: 60,
-    connectConcurrency: 100,
+    connectConcurrency: 50,
+    connectBudgetMs: 240_000,
     reuseSystems: false,
     profile: false,
     generatorCpuLimit: 0.9,
@@ -106,7 +126,15 @@ export function quickOptions(): BenchOptions {
       peakMs: 1500,
     },
     login: { count: 20, rate: 20 },
-    soak: { connections: 1000, activeShare: 0.02, rate: 5, settleMs: 500, holdMs: 1500, workers: 1 },
+    soak: {
+      connections: 1000,
+      activeShare: 0.02,
+      rate: 5,
+      settleMs: 500,
+      holdMs: 1500,
+      workers: 1,
+      connectBudgetMs: 20_000,
+    },
     reuseSystems: true,
     maxMinutes: 5,
     out: 'bench/results/quick.json',
@@ -123,9 +151,10 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --chat-users=N --chat-room-size=N --chat-interval=S --chat-seconds=S --burst-seconds=S
   --peak-rate=MSG_PER_S (0 skips L-chat-peak) --peak-seconds=S
   --logins=N --login-rate=PER_S
-  --soak-connections=N --soak-seconds=S
+  --soak-connections=N --soak-seconds=S --soak-connect-seconds=S (connecting stops after S; default 120)
   --workers=N              generator processes per scenario
   --padding=CHARS          message padding
+  --connect-concurrency=N  connects (and joins) in flight per generator process (default 50)
   --profile                write CPU profiles of the Parlor servers to bench/results/profiles/
   --reuse / --no-reuse     keep systems up across scenarios (default: fresh processes; --quick reuses)
   --out=PATH               results JSON (default bench/results/latest.json; --quick: quick.json)
@@ -158,8 +187,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'login-rate': { type: 'string' },
       'soak-connections': { type: 'string' },
       'soak-seconds': { type: 'string' },
+      'soak-connect-seconds': { type: 'string' },
       workers: { type: 'string' },
       padding: { type: 'string' },
+      'connect-concurrency': { type: 'string' },
       profile: { type: 'boolean' },
       reuse: { type: 'boolean' },
       'no-reuse': { type: 'boolean' },
@@ -206,9 +237,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   o.login.rate = num('login-rate', 1, 10_000) ?? o.login.rate
   o.soak.connections = num('soak-connections', 1, 100_000) ?? o.soak.connections
   o.soak.holdMs = sec('soak-seconds') ?? o.soak.holdMs
+  o.soak.connectBudgetMs = sec('soak-connect-seconds', 3600) ?? o.soak.connectBudgetMs
   const workers = num('workers', 1, 16)
   if (workers !== undefined) o.fan.workers = o.chat.workers = o.soak.workers = workers
   o.padding = num('padding', 0, 3500) ?? o.padding
+  o.connectConcurrency = num('connect-concurrency', 1, 5000) ?? o.connectConcurrency
   o.profile = values.profile ?? o.profile
   if (values.reuse) o.reuseSystems = true
   if (values['no-reuse']) o.reuseSystems = false

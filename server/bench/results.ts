@@ -68,3 +68,5 @@ export function generatorChecks(cpu: WindowCpu, limit: number, invalid: string[]
 export function failedRun(scenario: ScenarioName, system: SystemName, round: number, reason: string): RunResult {
   return { scenario, system, round, valid: false, invalid: [reason], warnings: [], figures: {}, details: {} }
 }
+
+export const budgetText = (ctx: RunCtx) => `the ${ctx.opts.connectBudgetMs / 1000} s connect budget ran out`

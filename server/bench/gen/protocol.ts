@@ -93,6 +93,10 @@ export type LoginReport = {
 export type ConnectReport = {
   connected: number
   failed: number
+  /** Clients not even tried because the connect budget ran out. */
+  skipped: number
+  /** Indexes of the clients that are not connected (failed or skipped). */
+  notConnected: number[]
   ms: number
   errors: string[]
   /** Connected clients per server URL. */

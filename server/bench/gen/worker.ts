@@ -22,7 +22,7 @@ const JOIN_TIMEOUT_MS = 30_000
 /** Sends are acknowledged after this long or counted as failed (long enough for a saturated server to drain). */
 const SEND_TIMEOUT_MS = 60_000
 const MAX_ERRORS = 10
-const CONNECT_RETRIES = 4
+const CONNECT_RETRIES = 6
 
 /** What a message's content carries: id, due time (µs), phase, latency window. */
 type Payload = { k: number; t: number; p: string; w: number; x: string }
@@ -109,8 +109,10 @@ function onMessage(client: number, roomId: string, content: string) {
   record(histIn(s.delivery, m.w), at - m.t)
 }
 
-async function connectAll(): Promise<ConnectReport> {
+/** Connects every client (bounded concurrency); stops starting new ones once `budgetMs` has passed. */
+async function connectAll(budgetMs: number): Promise<ConnectReport> {
   const started = Date.now()
+  const notConnected: number[] = []
   clients = init.clients.map((spec, i) =>
     createClient(init.protocol, spec, {
       onMessage: (roomId, content) => onMessage(i, roomId, content),
@@ -139,13 +141,17 @@ async function connectAll(): Promise<ConnectReport> {
         retries++
         if (retryErrors.length < MAX_ERRORS)
           retryErrors.push(`client ${i} ${what}: ${err instanceof Error ? err.message : String(err)}`)
-        await sleep(250 * 2 ** n)
+        await sleep(Math.min(4000, 250 * 2 ** n))
       }
     }
   }
   const lane = async () => {
     while (next < clients.length) {
       const i = next++
+      if (Date.now() - started > budgetMs) {
+        notConnected.push(i)
+        continue
+      }
       try {
         await attempt(i, 'connect', () => clients[i].connect(CONNECT_TIMEOUT_MS))
         for (const room of init.clients[i].joins) await attempt(i, 'join', () => clients[i].join(room, JOIN_TIMEOUT_MS))
@@ -153,12 +159,23 @@ async function connectAll(): Promise<ConnectReport> {
         byUrl[init.clients[i].url] = (byUrl[init.clients[i].url] ?? 0) + 1
       } catch (err) {
         failed++
+        notConnected.push(i)
         if (errs.length < MAX_ERRORS) errs.push(`client ${i}: ${err instanceof Error ? err.message : String(err)}`)
       }
     }
   }
   await Promise.all(Array.from({ length: Math.min(init.connectConcurrency, clients.length) }, lane))
-  return { connected, failed, ms: Date.now() - started, errors: errs, byUrl, retries, retryErrors }
+  return {
+    connected,
+    failed,
+    skipped: notConnected.length - failed,
+    notConnected,
+    ms: Date.now() - started,
+    errors: errs,
+    byUrl,
+    retries,
+    retryErrors,
+  }
 }
 
 /** Runs an open-loop schedule; resolves once every message has been handed to its client. */
@@ -282,7 +299,7 @@ serveRpc(
       init = cmd
       toDrop = cmd.dropDeliveries ?? 0
     },
-    connect: () => connectAll(),
+    connect: ({ budgetMs }: { budgetMs: number }) => connectAll(budgetMs),
     schedule: (cmd: ScheduleCmd) => runSchedule(cmd),
     login: (cmd: LoginCmd) => runLogins(cmd),
     poll: ({ phase: name }: { phase: string }) => progress(name),

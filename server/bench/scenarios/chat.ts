@@ -4,7 +4,7 @@
 import type { ClientSpec, LoginReport } from '../gen/protocol'
 import { merge } from '../hist'
 import { countMessages, createRooms, fakeRooms, PASSWORD } from '../infra'
-import { cpuFigures, type Figures, failedRun, ms, type RunCtx, type RunResult } from '../results'
+import { budgetText, cpuFigures, type Figures, failedRun, ms, type RunCtx, type RunResult } from '../results'
 import type { RunningSystem } from '../systems'
 import { checkPhase } from './checks'
 import { chunk, connectWorkers, cpuBetween, measure, reportsOf, retryWarning, round, withWorkers } from './traffic'
@@ -46,14 +46,14 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       dropDeliveries: ctx.opts.faults.dropDeliveries,
     },
     async (workers) => {
-      const connect = await connectWorkers(workers)
-      if (connect.failed > 0) {
+      const connect = await connectWorkers(workers, ctx.opts.connectBudgetMs)
+      if (connect.connected < userCount) {
         return [
           failedRun(
             'L-chat',
             sys.name,
             roundNo,
-            `only ${connect.connected}/${userCount} users connected: ${connect.errors[0]}`,
+            `only ${connect.connected}/${userCount} users connected: ${connect.errors[0] ?? budgetText(ctx)}`,
           ),
         ]
       }

@@ -46,8 +46,12 @@ export async function checkPhase(
     dbRows = await countMessages(ctx.db, prefix)
   }
 
+  const firstError = reports.flatMap((r) => r.errors).find((e) => e.startsWith('send'))
   if (merged.acked !== merged.sent)
-    invalid.push(`acknowledged ${merged.acked} ≠ sent ${merged.sent} (${merged.failed} sends failed or timed out)`)
+    invalid.push(
+      `acknowledged ${merged.acked} ≠ sent ${merged.sent} (${merged.failed} sends failed or timed out` +
+        `${firstError ? `; first: ${firstError}` : ''})`,
+    )
   if (merged.delivered !== wanted)
     invalid.push(`delivered ${merged.delivered} ≠ sent × fan-out ${merged.sent} × ${fanout} = ${wanted}`)
   if (exact.mismatchedReceivers > 0)

@@ -1,7 +1,7 @@
 // L-fan: one room, many receivers, a few senders at a fixed total rate.
 import type { ClientSpec } from '../gen/protocol'
 import { createRooms, fakeRooms } from '../infra'
-import { cpuFigures, failedRun, ms, type RunCtx, type RunResult } from '../results'
+import { budgetText, cpuFigures, failedRun, ms, type RunCtx, type RunResult } from '../results'
 import type { RunningSystem } from '../systems'
 import { checkPhase } from './checks'
 import { chunk, connectWorkers, cpuBetween, measure, reportsOf, retryWarning, round, withWorkers } from './traffic'
@@ -39,15 +39,15 @@ export async function runFan(ctx: RunCtx, sys: RunningSystem, roundNo: number): 
       dropDeliveries: ctx.opts.faults.dropDeliveries,
     },
     async (workers) => {
-      const connect = await connectWorkers(workers)
+      const connect = await connectWorkers(workers, ctx.opts.connectBudgetMs)
       const total = fan.receivers + fan.senders
-      if (connect.failed > 0) {
+      if (connect.connected < total) {
         return [
           failedRun(
             'L-fan',
             sys.name,
             roundNo,
-            `only ${connect.connected}/${total} clients connected: ${connect.errors[0]}`,
+            `only ${connect.connected}/${total} clients connected: ${connect.errors[0] ?? budgetText(ctx)}`,
           ),
         ]
       }

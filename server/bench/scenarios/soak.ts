@@ -43,13 +43,15 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
   const [room] = sys.protocol === 'parlor' ? await createRooms(ctx.db, { tag, count: 1 }) : fakeRooms(1)
   const active = Math.max(2, Math.round(target * soak.activeShare))
   const step = Math.max(1, Math.floor(target / active))
-  const clients: ClientSpec[] = ctx.db.users.slice(0, target).map((u, i) => ({
+  // The active clients come first, so they are connected even if the connect budget runs out.
+  const isActive = (i: number) => i % step === 0 && i / step < active
+  const order = [...Array(target).keys()].sort((a, b) => Number(isActive(b)) - Number(isActive(a)))
+  const clients: ClientSpec[] = order.map((i) => ({
     url: sys.urls[i % instances],
-    user: u.username,
-    token: u.token,
-    joins: i % step === 0 && i / step < active ? [room] : [],
+    user: ctx.db.users[i].username,
+    token: ctx.db.users[i].token,
+    joins: isActive(i) ? [room] : [],
   }))
-  const fanout = clients.filter((c) => c.joins.length > 0).length
   const lists = chunk(clients, workerCount)
   const senders = lists.map((_, w) => (w === 0 ? [{ client: 0, room }] : []))
 
@@ -66,20 +68,25 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       const before = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
       await Promise.all(sys.procs.map((p) => p.probe.reset()))
       const s0 = takeSample(sys, workers, ctx.infraPids)
-      const connect = await connectWorkers(workers)
+      const connect = await connectWorkers(workers, soak.connectBudgetMs)
       const s1 = takeSample(sys, workers, ctx.infraPids)
       const ramp = await Promise.all(sys.procs.map((p) => p.probe.read()))
-      if (connect.failed > 0) {
-        return [
-          failedRun(
-            'L-soak',
-            sys.name,
-            roundNo,
-            `only ${connect.connected}/${target} connections opened: ${connect.errors[0]}`,
-          ),
-        ]
+      if (connect.connected === 0) {
+        return [failedRun('L-soak', sys.name, roundNo, `no connection opened: ${connect.errors[0]}`)]
       }
-      ctx.log(`  ${target} connections (${fanout} in the active room) in ${(connect.ms / 1000).toFixed(1)} s; holding`)
+      if (connect.skipped > 0)
+        warnings.push(
+          `connect budget of ${soak.connectBudgetMs / 1000} s reached: ${connect.connected} of ${target} connected ` +
+            `(${Math.round(connect.connected / (connect.ms / 1000))}/s)`,
+        )
+      if (connect.failed > 0) warnings.push(`${connect.failed} connections failed after retries: ${connect.errors[0]}`)
+      const fanout = workers.reduce(
+        (n, w) => n + w.init.clients.filter((c, i) => c.joins.length > 0 && !w.notConnected.has(i)).length,
+        0,
+      )
+      ctx.log(
+        `  ${connect.connected} connections (${fanout} in the active room) in ${(connect.ms / 1000).toFixed(1)} s; holding`,
+      )
       await sleep(soak.settleMs)
       const after = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
       const m = await measure(sys, workers, senders, ctx.infraPids, {
@@ -129,6 +136,7 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           figures: {
             targetConnections: soak.connections,
             connections: connect.connected,
+            failedConnections: connect.failed,
             connectionsPerInstance: Math.max(...perProc.map((p) => p.connections)),
             connectSeconds: round(connect.ms / 1000, 2),
             connectsPerSec: round(connect.connected / (connect.ms / 1000), 0),

@@ -242,7 +242,7 @@ describe('several instances behave as one', () => {
     for (const s of Object.values(sockets)) s.close()
   })
 
-  test('presence counts distinct people across instances', async () => {
+  test('presence counts distinct people across instances; logout cuts sockets on every instance', async () => {
     const [a, b] = await cluster(2)
     const alice = await register(a.url)
     const guest = (await api(a.url, 'POST', '/api/auth/guest')).body.token
@@ -263,6 +263,12 @@ describe('several instances behave as one', () => {
         'counts {guests:2, users:1} on every instance',
       )
     }
+    // Logging out on A cuts alice's sockets on both instances.
+    const cut = [sockets[0], sockets[1]].map((s) => new Promise((resolve) => s.once('disconnect', resolve)))
+    const ended = nextEvent(sockets[1], 'session:ended')
+    assert.equal((await api(a.url, 'POST', '/api/auth/logout', { token: alice.token })).status, 204)
+    assert.deepEqual(await ended, { reason: 'revoked' })
+    await Promise.all(cut)
     for (const s of sockets) s.close()
   })
 })

@@ -24,7 +24,7 @@ import { createMemoryPresenceStore } from './presence/presence.store'
 import { roomIdOfChannel } from './realtime/channels'
 import { createFanout } from './realtime/fanout'
 import { createHandlers } from './realtime/handler'
-import { attachSession, createIo, KNOWN_EVENTS, useRedisAdapter } from './realtime/io'
+import { attachSession, createIo, useRedisAdapter } from './realtime/io'
 import type { AppServer } from './realtime/io.types'
 import { createRoomPresence } from './realtime/room-presence'
 import { registerRoomHandlers } from './rooms/rooms.handlers'
@@ -120,7 +120,7 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
     registerRoomHandlers(socket, { prisma, messages, roomPresence, limits, handlers })
     registerMessageHandlers(socket, { messages, handlers, track })
     socket.onAny((event: string) => {
-      if (!KNOWN_EVENTS.has(event)) metrics.unknownEvents.inc()
+      if (!handlers.handles(event)) metrics.unknownEvents.inc()
     })
     socket.onAnyOutgoing((event: string) => {
       if (event === 'message:created') metrics.messagesDelivered.inc()

@@ -17,7 +17,11 @@ export type Handlers = ReturnType<typeof createHandlers>
  * @example handlers.on(socket, 'room:leave', ZId, (roomId) => leave(socket, roomId))
  */
 export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics }) {
+  const registered = new Set<string>()
   return {
+    /** Whether any socket handles `event` (others are ignored and counted as unknown). */
+    handles: (event: string) => registered.has(event),
+
     on<S extends z.ZodType, R extends object | void>(
       socket: AppSocket,
       event: keyof ClientToServerEvents,
@@ -54,6 +58,7 @@ export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics
           )
           .catch((err: unknown) => log.error({ err, socketId: socket.id, event }, 'socket ack failed'))
       }
+      registered.add(event)
       socket.on(event, listener as never)
     },
   }

@@ -5,7 +5,7 @@ import type { RedisClients } from '../app'
 import type { AuthService } from '../auth/auth.service'
 import type { Tokens } from '../auth/tokens'
 import { ERROR_CODES } from '../contract/errors'
-import type { ClientToServerEvents, Viewer } from '../contract/events'
+import type { Viewer } from '../contract/events'
 import { AppError, toAppError } from '../lib/app-error'
 import type { Logger } from '../lib/logger'
 import { userChannel } from './channels'
@@ -14,14 +14,6 @@ import type { AppServer, AppSocket } from './io.types'
 /** Socket.IO frames larger than this are refused (the connection is closed). */
 export const MAX_FRAME_BYTES = 64 * 1024
 const MAX_TIMER_MS = 2_147_483_647
-
-/** Events with a handler; anything else is ignored (and counted). */
-export const KNOWN_EVENTS = new Set<string>([
-  'message:send',
-  'room:join',
-  'room:leave',
-  'typing:set',
-] satisfies (keyof ClientToServerEvents)[])
 
 /**
  * Browser origins allowed to open a socket: the server's own host plus CORS_ORIGINS. Requests without

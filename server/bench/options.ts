@@ -43,6 +43,8 @@ export type BenchOptions = {
   /** Characters of padding in each message (the content is ~50 characters of JSON plus this). */
   padding: number
   connectConcurrency: number
+  /** Generator uses socket.io-client instead of its lean Socket.IO client (cross-check; more generator CPU). */
+  officialClient: boolean
   /** L-fan and L-chat fail (invalid) if their clients are not all connected within this time. */
   connectBudgetMs: number
   /** Keep each system running across scenarios instead of a fresh process per scenario (quick runs). */
@@ -93,6 +95,7 @@ export function defaultOptions(): BenchOptions {
     },
     padding: 60,
     connectConcurrency: 50,
+    officialClient: false,
     connectBudgetMs: 240_000,
     reuseSystems: false,
     profile: false,
@@ -155,6 +158,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --workers=N              generator processes per scenario
   --padding=CHARS          message padding
   --connect-concurrency=N  connects (and joins) in flight per generator process (default 50)
+  --official-client        generate Socket.IO load with socket.io-client instead of the lean client
   --profile                write CPU profiles of the Parlor servers to bench/results/profiles/
   --reuse / --no-reuse     keep systems up across scenarios (default: fresh processes; --quick reuses)
   --out=PATH               results JSON (default bench/results/latest.json; --quick: quick.json)
@@ -191,6 +195,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       workers: { type: 'string' },
       padding: { type: 'string' },
       'connect-concurrency': { type: 'string' },
+      'official-client': { type: 'boolean' },
       profile: { type: 'boolean' },
       reuse: { type: 'boolean' },
       'no-reuse': { type: 'boolean' },
@@ -242,6 +247,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (workers !== undefined) o.fan.workers = o.chat.workers = o.soak.workers = workers
   o.padding = num('padding', 0, 3500) ?? o.padding
   o.connectConcurrency = num('connect-concurrency', 1, 5000) ?? o.connectConcurrency
+  o.officialClient = values['official-client'] ?? o.officialClient
   o.profile = values.profile ?? o.profile
   if (values.reuse) o.reuseSystems = true
   if (values['no-reuse']) o.reuseSystems = false

@@ -2,6 +2,7 @@
 import { io, type Socket } from 'socket.io-client'
 import { WebSocket } from 'ws'
 import type { ClientSpec, Protocol } from './protocol'
+import { socketIoLite } from './sio-lite'
 
 export type BenchClient = {
   connect(timeoutMs: number): Promise<void>
@@ -22,8 +23,16 @@ export type ClientEvents = {
   onDisconnect(reason: string): void
 }
 
-export function createClient(protocol: Protocol, spec: ClientSpec, events: ClientEvents): BenchClient {
-  return protocol === 'ws' ? wsClient(spec, events) : socketIoClient(protocol, spec, events)
+/** `official`: use socket.io-client instead of the lean client (same frames, more generator CPU). */
+export function createClient(
+  protocol: Protocol,
+  spec: ClientSpec,
+  events: ClientEvents,
+  official = false,
+): BenchClient {
+  if (protocol === 'ws') return wsClient(spec, events)
+  if (official) return socketIoClient(protocol, spec, events)
+  return socketIoLite(spec.url, protocol === 'parlor' ? { token: spec.token } : { user: spec.user }, events)
 }
 
 type Ack = { ok: boolean; error?: { code?: string; message?: string } }

@@ -23,6 +23,8 @@ export type InitCmd = {
   padding: number
   /** Prefix of every clientMsgId this run sends (identifies the run's rows in the database). */
   tag: string
+  /** Use socket.io-client rather than the lean Socket.IO client. */
+  officialClient?: boolean
   /** Test-only fault: ignore this many measured deliveries, so the harness must report a loss. */
   dropDeliveries?: number
 }

@@ -114,14 +114,19 @@ async function connectAll(budgetMs: number): Promise<ConnectReport> {
   const started = Date.now()
   const notConnected: number[] = []
   clients = init.clients.map((spec, i) =>
-    createClient(init.protocol, spec, {
-      onMessage: (roomId, content) => onMessage(i, roomId, content),
-      onDisconnect: (reason) => {
-        if (closing) return
-        disconnects++
-        noteError(`client ${i} disconnected: ${reason}`)
+    createClient(
+      init.protocol,
+      spec,
+      {
+        onMessage: (roomId, content) => onMessage(i, roomId, content),
+        onDisconnect: (reason) => {
+          if (closing) return
+          disconnects++
+          noteError(`client ${i} disconnected: ${reason}`)
+        },
       },
-    }),
+      init.officialClient,
+    ),
   )
   let next = 0
   let connected = 0

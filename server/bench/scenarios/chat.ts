@@ -43,6 +43,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       tag,
       padding: ctx.opts.padding,
       connectConcurrency: ctx.opts.connectConcurrency,
+      officialClient: ctx.opts.officialClient,
       dropDeliveries: ctx.opts.faults.dropDeliveries,
     },
     async (workers) => {

@@ -31,7 +31,13 @@ export type Worker = {
 export async function startWorkers(
   protocol: Protocol,
   clientLists: ClientSpec[][],
-  common: { tag: string; padding: number; connectConcurrency: number; dropDeliveries?: number },
+  common: {
+    tag: string
+    padding: number
+    connectConcurrency: number
+    officialClient?: boolean
+    dropDeliveries?: number
+  },
 ): Promise<Worker[]> {
   return Promise.all(
     clientLists.map(async (clients, id) => {
@@ -45,6 +51,7 @@ export async function startWorkers(
         connectConcurrency: common.connectConcurrency,
         padding: common.padding,
         tag: common.tag,
+        officialClient: common.officialClient,
         // The fault goes to one worker only, so exactly that many deliveries go missing.
         dropDeliveries: id === 0 ? common.dropDeliveries : undefined,
       }

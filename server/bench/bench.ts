@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type BenchDb, checkServices, cleanRedis, describeMachine, openBenchDb, planBenchDb, REPO_ROOT } from './infra'
 import type { BenchOptions, ScenarioGroup, SystemName } from './options'
-import { machineCpuUs, pidsByName } from './proc'
+import { machineCpuUs } from './proc'
 import { sleep } from './clock'
 import { type BenchResults, evaluateTargets, renderMarkdown, renderText, summarize } from './report'
 import { failedRun, type RunCtx, type RunResult, type ScenarioName } from './results'
@@ -99,7 +99,7 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
     opts,
     db,
     cores: machine.cores,
-    infraPids: pidsByName(['postgres', 'redis-server']),
+    database: new URL(db.url).pathname.slice(1),
     runTag: () => `${tag}${(++runs).toString(36)}`,
     log,
   }

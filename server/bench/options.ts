@@ -39,6 +39,8 @@ export type BenchOptions = {
     workers: number
     /** Connecting stops after this long; the soak then holds what it reached (reported). */
     connectBudgetMs: number
+    /** Connects in flight per generator (no joins here, so more than the other scenarios). */
+    connectConcurrency: number
   }
   /** Characters of padding in each message (the content is ~50 characters of JSON plus this). */
   padding: number
@@ -71,14 +73,14 @@ export function defaultOptions(): BenchOptions {
     systems: [...SYSTEM_NAMES],
     scenarios: [...SCENARIO_GROUPS],
     rounds: 1,
-    fan: { receivers: 1000, senders: 10, rate: 50, warmupMs: 2000, measureMs: 10_000, workers: 2 },
+    fan: { receivers: 1000, senders: 10, rate: 50, warmupMs: 2000, measureMs: 8000, workers: 2 },
     chat: {
       users: 2000,
       roomSize: 10,
       intervalMs: 10_000,
-      warmupMs: 3000,
-      steadyMs: 15_000,
-      burstWindowMs: 8000,
+      warmupMs: 2000,
+      steadyMs: 12_000,
+      burstWindowMs: 7000,
       workers: 2,
       peakRate: 1500,
       peakMs: 5000,
@@ -88,10 +90,11 @@ export function defaultOptions(): BenchOptions {
       connections: 10_000,
       activeShare: 0.01,
       rate: 5,
-      settleMs: 3000,
-      holdMs: 10_000,
+      settleMs: 1000,
+      holdMs: 8000,
       workers: 2,
       connectBudgetMs: 120_000,
+      connectConcurrency: 150,
     },
     padding: 60,
     connectConcurrency: 50,
@@ -137,6 +140,7 @@ export function quickOptions(): BenchOptions {
       holdMs: 1500,
       workers: 1,
       connectBudgetMs: 20_000,
+      connectConcurrency: 150,
     },
     reuseSystems: true,
     maxMinutes: 5,

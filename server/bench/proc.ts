@@ -49,14 +49,26 @@ export function openFilesLimit(pid: number | 'self' = 'self'): number | null {
   }
 }
 
-/** Pids whose command name (/proc/<pid>/comm) is one of `names`, e.g. postgres and redis-server. */
-export function pidsByName(names: string[]): number[] {
-  const out: number[] = []
+/**
+ * CPU µs of the PostgreSQL processes serving `database` plus PostgreSQL's shared background processes
+ * (WAL writer, checkpointer…) and Redis, by pid. Backends of other databases (other tenants of the
+ * machine's server) are left out; Redis is one shared process.
+ */
+export function infraCpuByPid(database: string): Map<number, number> {
+  const out = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
-      if (names.includes(comm)) out.push(Number(entry))
+      if (comm !== 'postgres' && comm !== 'redis-server') continue
+      if (comm === 'postgres') {
+        // "postgres: 15/main: <user> <database> <host>(<port>) <state>" for backends.
+        const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ')
+        const backend = /^postgres: [^:]+: \S+ (\S+) \S+\(\d+\)/.exec(title)
+        if (backend && backend[1] !== database) continue
+      }
+      const cpu = cpuUs(Number(entry))
+      if (cpu !== null) out.set(Number(entry), cpu)
     } catch {}
   }
   return out
@@ -71,9 +83,4 @@ export function machineCpuUs(): { busy: number; total: number } {
   const idle = v[3] + v[4]
   const scale = 1_000_000 / ticksPerSecond()
   return { busy: (total - idle) * scale, total: total * scale }
-}
-
-/** CPU µs of a set of pids; processes that vanished count 0. */
-export function sumCpuUs(pids: number[]): number {
-  return pids.reduce((sum, pid) => sum + (cpuUs(pid) ?? 0), 0)
 }

@@ -28,7 +28,8 @@ export type RunCtx = {
   opts: BenchOptions
   db: BenchDb
   cores: number
-  infraPids: number[]
+  /** Name of the bench database (its PostgreSQL backends count as infrastructure CPU). */
+  database: string
   /** A fresh tag for one run's rooms and clientMsgIds. */
   runTag(): string
   log(line: string): void

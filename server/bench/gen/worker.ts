@@ -109,10 +109,21 @@ function onMessage(client: number, roomId: string, content: string) {
   record(histIn(s.delivery, m.w), at - m.t)
 }
 
-/** Connects every client (bounded concurrency); stops starting new ones once `budgetMs` has passed. */
-async function connectAll(budgetMs: number): Promise<ConnectReport> {
-  const started = Date.now()
-  const notConnected: number[] = []
+/** Connection progress, cumulative over `connect` calls (the soak connects in stages). */
+const conn = {
+  next: 0,
+  connected: 0,
+  failed: 0,
+  notConnected: [] as number[],
+  errors: [] as string[],
+  byUrl: {} as Record<string, number>,
+  retries: 0,
+  retryErrors: [] as string[],
+  ms: 0,
+  deadline: 0,
+}
+
+function createClients() {
   clients = init.clients.map((spec, i) =>
     createClient(
       init.protocol,
@@ -128,13 +139,18 @@ async function connectAll(budgetMs: number): Promise<ConnectReport> {
       init.officialClient,
     ),
   )
-  let next = 0
-  let connected = 0
-  let failed = 0
-  const errs: string[] = []
-  const byUrl: Record<string, number> = {}
-  let retries = 0
-  const retryErrors: string[] = []
+}
+
+/**
+ * Connects (and joins) clients `next`…`upTo - 1` with bounded concurrency. Once `budgetMs` has passed
+ * since the first call, the remaining clients are skipped. Reports cumulative figures.
+ */
+async function connectUpTo(budgetMs: number, upTo = init.clients.length): Promise<ConnectReport> {
+  const started = Date.now()
+  if (clients.length === 0) {
+    createClients()
+    conn.deadline = started + budgetMs
+  }
   // Like a real client, retry a refused connect or join a few times (with backoff) before giving up;
   // every retry is reported, so a server that fails under a connect burst shows up in the results.
   const attempt = async (i: number, what: string, work: () => Promise<void>) => {
@@ -143,43 +159,46 @@ async function connectAll(budgetMs: number): Promise<ConnectReport> {
         return await work()
       } catch (err) {
         if (n >= CONNECT_RETRIES) throw err
-        retries++
-        if (retryErrors.length < MAX_ERRORS)
-          retryErrors.push(`client ${i} ${what}: ${err instanceof Error ? err.message : String(err)}`)
+        conn.retries++
+        if (conn.retryErrors.length < MAX_ERRORS)
+          conn.retryErrors.push(`client ${i} ${what}: ${err instanceof Error ? err.message : String(err)}`)
         await sleep(Math.min(4000, 250 * 2 ** n))
       }
     }
   }
+  const end = Math.min(upTo, clients.length)
   const lane = async () => {
-    while (next < clients.length) {
-      const i = next++
-      if (Date.now() - started > budgetMs) {
-        notConnected.push(i)
+    while (conn.next < end) {
+      const i = conn.next++
+      if (Date.now() > conn.deadline) {
+        conn.notConnected.push(i)
         continue
       }
       try {
         await attempt(i, 'connect', () => clients[i].connect(CONNECT_TIMEOUT_MS))
         for (const room of init.clients[i].joins) await attempt(i, 'join', () => clients[i].join(room, JOIN_TIMEOUT_MS))
-        connected++
-        byUrl[init.clients[i].url] = (byUrl[init.clients[i].url] ?? 0) + 1
+        conn.connected++
+        conn.byUrl[init.clients[i].url] = (conn.byUrl[init.clients[i].url] ?? 0) + 1
       } catch (err) {
-        failed++
-        notConnected.push(i)
-        if (errs.length < MAX_ERRORS) errs.push(`client ${i}: ${err instanceof Error ? err.message : String(err)}`)
+        conn.failed++
+        conn.notConnected.push(i)
+        if (conn.errors.length < MAX_ERRORS)
+          conn.errors.push(`client ${i}: ${err instanceof Error ? err.message : String(err)}`)
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(init.connectConcurrency, clients.length) }, lane))
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(init.connectConcurrency, end - conn.next)) }, lane))
+  conn.ms += Date.now() - started
   return {
-    connected,
-    failed,
-    skipped: notConnected.length - failed,
-    notConnected,
-    ms: Date.now() - started,
-    errors: errs,
-    byUrl,
-    retries,
-    retryErrors,
+    connected: conn.connected,
+    failed: conn.failed,
+    skipped: conn.notConnected.length - conn.failed,
+    notConnected: [...conn.notConnected],
+    ms: conn.ms,
+    errors: [...conn.errors],
+    byUrl: { ...conn.byUrl },
+    retries: conn.retries,
+    retryErrors: [...conn.retryErrors],
   }
 }
 
@@ -304,7 +323,7 @@ serveRpc(
       init = cmd
       toDrop = cmd.dropDeliveries ?? 0
     },
-    connect: ({ budgetMs }: { budgetMs: number }) => connectAll(budgetMs),
+    connect: ({ budgetMs, upTo }: { budgetMs: number; upTo?: number }) => connectUpTo(budgetMs, upTo),
     schedule: (cmd: ScheduleCmd) => runSchedule(cmd),
     login: (cmd: LoginCmd) => runLogins(cmd),
     poll: ({ phase: name }: { phase: string }) => progress(name),

@@ -61,7 +61,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       ctx.log(
         `  ${userCount} users in ${roomCount} rooms connected and joined in ${(connect.ms / 1000).toFixed(1)} s; warm-up`,
       )
-      await measure(sys, workers, senders, ctx.infraPids, {
+      await measure(sys, workers, senders, ctx.database, {
         phase: 'w',
         rate,
         durationMs: chat.warmupMs,
@@ -74,7 +74,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           (burst ? `, then ${loginUsers.length} logins at ${login.rate}/s while the chat goes on` : ''),
       )
       const lastWorker = workers[workers.length - 1]
-      const m = await measure(sys, workers, senders, ctx.infraPids, {
+      const m = await measure(sys, workers, senders, ctx.database, {
         phase: 'm',
         rate,
         durationMs,
@@ -106,7 +106,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       let peak: Awaited<ReturnType<typeof measure>> | null = null
       if (chat.peakRate > 0) {
         ctx.log(`  L-chat-peak: ${chat.peakRate} msg/s offered for ${chat.peakMs / 1000} s`)
-        peak = await measure(sys, workers, senders, ctx.infraPids, {
+        peak = await measure(sys, workers, senders, ctx.database, {
           phase: 'p',
           rate: chat.peakRate,
           durationMs: chat.peakMs,

@@ -53,7 +53,7 @@ export async function runFan(ctx: RunCtx, sys: RunningSystem, roundNo: number): 
         ]
       }
       ctx.log(`  ${total} clients connected in ${(connect.ms / 1000).toFixed(1)} s; warm-up`)
-      await measure(sys, workers, senders, ctx.infraPids, {
+      await measure(sys, workers, senders, ctx.database, {
         phase: 'w',
         rate: fan.rate,
         durationMs: fan.warmupMs,
@@ -61,7 +61,7 @@ export async function runFan(ctx: RunCtx, sys: RunningSystem, roundNo: number): 
         drainTimeoutMs: 5000,
       })
       ctx.log(`  measuring ${fan.rate} msg/s × ${fan.receivers} receivers for ${fan.measureMs / 1000} s`)
-      const m = await measure(sys, workers, senders, ctx.infraPids, {
+      const m = await measure(sys, workers, senders, ctx.database, {
         phase: 'm',
         rate: fan.rate,
         durationMs: fan.measureMs,

@@ -3,7 +3,7 @@
 // (retained: RSS after a full GC, before and after connecting) and event-loop delay while holding.
 
 import { sleep } from '../clock'
-import type { ClientSpec } from '../gen/protocol'
+import type { ClientSpec, ConnectReport } from '../gen/protocol'
 import { createRooms, fakeRooms } from '../infra'
 import { openFilesLimit } from '../proc'
 import { failedRun, ms, type RunCtx, type RunResult } from '../results'
@@ -22,7 +22,40 @@ import {
 } from './traffic'
 
 /** File descriptors kept free for everything but client sockets. */
+
 const FD_HEADROOM = 256
+/** Shares of the connections opened before each memory reading. */
+const STAGES = [1, 2, 3, 4, 5, 6].map((i) => i / 6)
+const STAGE_SETTLE_MS = 1000
+
+type MemPoint = { conns: number; rss: number; heap: number; heapTotal: number; external: number }
+
+/** Least-squares slope of `key` over connections: bytes per connection. */
+function slope(points: MemPoint[], key: 'rss' | 'heap'): number {
+  const n = points.length
+  const mx = points.reduce((a, p) => a + p.conns, 0) / n
+  const my = points.reduce((a, p) => a + p[key], 0) / n
+  const sxy = points.reduce((a, p) => a + (p.conns - mx) * (p[key] - my), 0)
+  const sxx = points.reduce((a, p) => a + (p.conns - mx) ** 2, 0)
+  return sxx === 0 ? 0 : sxy / sxx
+}
+
+/**
+ * Median of the slopes between consecutive readings: bytes per connection, insensitive to a one-off
+ * step (a process returning its start-up memory to the system in the middle of the ramp, or the
+ * first connections paying for warm-up) that would bend a least-squares fit.
+ */
+function medianStepSlope(points: MemPoint[], key: 'rss' | 'heap'): number {
+  const steps: number[] = []
+  for (let i = 1; i < points.length; i++) {
+    const dx = points[i].conns - points[i - 1].conns
+    if (dx > 0) steps.push((points[i][key] - points[i - 1][key]) / dx)
+  }
+  steps.sort((a, b) => a - b)
+  if (steps.length === 0) return 0
+  const mid = Math.floor(steps.length / 2)
+  return steps.length % 2 ? steps[mid] : (steps[mid - 1] + steps[mid]) / 2
+}
 
 export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number): Promise<RunResult[]> {
   const { soak } = ctx.opts
@@ -61,19 +94,43 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
     {
       tag,
       padding: ctx.opts.padding,
-      connectConcurrency: ctx.opts.connectConcurrency,
+      connectConcurrency: soak.connectConcurrency,
       officialClient: ctx.opts.officialClient,
       dropDeliveries: ctx.opts.faults.dropDeliveries,
     },
     async (workers) => {
-      const before = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
-      await Promise.all(sys.procs.map((p) => p.probe.reset()))
-      const s0 = takeSample(sys, workers, ctx.infraPids)
-      const connect = await connectWorkers(workers, soak.connectBudgetMs)
-      const s1 = takeSample(sys, workers, ctx.infraPids)
-      const ramp = await Promise.all(sys.procs.map((p) => p.probe.read()))
-      if (connect.connected === 0) {
-        return [failedRun('L-soak', sys.name, roundNo, `no connection opened: ${connect.errors[0]}`)]
+      // Connect in stages; after each, read every server's memory after a full GC. RSS per connection
+      // is the median slope between stages, JS heap per connection the least-squares slope; the
+      // event-loop delay while connecting is read before those GCs.
+      const points: MemPoint[] = []
+      const memPoint = async () => {
+        const mem = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
+        const sum = (k: keyof NodeJS.MemoryUsage) => mem.reduce((a, m) => a + m.memory[k], 0)
+        return { rss: sum('rss'), heap: sum('heapUsed'), heapTotal: sum('heapTotal'), external: sum('external') }
+      }
+      const base = await memPoint()
+      points.push({ conns: 0, ...base })
+      const baseByProc = await Promise.all(sys.procs.map((p) => p.probe.read()))
+      let connect: ConnectReport | null = null
+      let rampCpuUs = 0
+      let rampSeconds = 0
+      let eldP99Ramp = 0
+      for (const share of STAGES) {
+        await Promise.all(sys.procs.map((p) => p.probe.reset()))
+        const a = takeSample(sys, workers, ctx.database)
+        connect = await connectWorkers(workers, soak.connectBudgetMs, share)
+        const cpu = cpuBetween(a, takeSample(sys, workers, ctx.database), sys, ctx.cores)
+        rampCpuUs += cpu.serverCpuUsTotal
+        rampSeconds += cpu.seconds
+        const eld = await Promise.all(sys.procs.map((p) => p.probe.read()))
+        eldP99Ramp = Math.max(eldP99Ramp, ...eld.map((e) => e.eld.p99))
+        // Let the connect burst's transient native allocations go before reading.
+        await sleep(STAGE_SETTLE_MS)
+        points.push({ conns: connect.connected, ...(await memPoint()) })
+        if (connect.skipped > 0) break
+      }
+      if (!connect || connect.connected === 0) {
+        return [failedRun('L-soak', sys.name, roundNo, `no connection opened: ${connect?.errors[0]}`)]
       }
       if (connect.skipped > 0)
         warnings.push(
@@ -90,7 +147,8 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       )
       await sleep(soak.settleMs)
       const after = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
-      const m = await measure(sys, workers, senders, ctx.infraPids, {
+      points[points.length - 1] = { conns: connect.connected, ...(await memPoint()) }
+      const m = await measure(sys, workers, senders, ctx.database, {
         phase: 'm',
         rate: soak.rate,
         durationMs: soak.holdMs,
@@ -98,7 +156,6 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
         drainTimeoutMs: 15_000,
       })
       const holdCpu = cpuBetween(m.start, m.end, sys, ctx.cores)
-      const rampCpu = cpuBetween(s0, s1, sys, ctx.cores)
       const reports = await reportsOf(workers)
       const out = await checkPhase(ctx, sys, {
         workers,
@@ -110,21 +167,15 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
         drained: m.drain.drained,
       })
 
-      const perProc = sys.procs.map((p, i) => {
-        const conns = connect.byUrl[p.url] ?? 0
-        const rss = after[i].memory.rss - before[i].memory.rss
-        const heap = after[i].memory.heapUsed - before[i].memory.heapUsed
-        return {
-          name: p.name,
-          connections: conns,
-          rssBeforeMb: round(before[i].memory.rss / 2 ** 20, 1),
-          rssAfterMb: round(after[i].memory.rss / 2 ** 20, 1),
-          rssKbPerConnection: conns > 0 ? round(rss / 1024 / conns, 2) : null,
-          heapKbPerConnection: conns > 0 ? round(heap / 1024 / conns, 2) : null,
-        }
-      })
-      const rssDelta = after.reduce((a, r, i) => a + r.memory.rss - before[i].memory.rss, 0)
-      const heapDelta = after.reduce((a, r, i) => a + r.memory.heapUsed - before[i].memory.heapUsed, 0)
+      const c = connect
+      const perProc = sys.procs.map((p, i) => ({
+        name: p.name,
+        connections: c.byUrl[p.url] ?? 0,
+        rssBeforeMb: round(baseByProc[i].memory.rss / 2 ** 20, 1),
+        rssAfterMb: round(after[i].memory.rss / 2 ** 20, 1),
+      }))
+      const kb = (bytes: number) => round(bytes / 1024, 2)
+      const last = points[points.length - 1]
       const delivery = ms(out.merged.delivery.get('0'))
       return [
         {
@@ -141,14 +192,15 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             connectionsPerInstance: Math.max(...perProc.map((p) => p.connections)),
             connectSeconds: round(connect.ms / 1000, 2),
             connectsPerSec: round(connect.connected / (connect.ms / 1000), 0),
-            rssKbPerConnection: round(rssDelta / 1024 / connect.connected, 2),
-            heapKbPerConnection: round(heapDelta / 1024 / connect.connected, 2),
+            rssKbPerConnection: kb(medianStepSlope(points, 'rss')),
+            heapKbPerConnection: kb(slope(points, 'heap')),
+            rssKbPerConnectionEndToEnd: kb((last.rss - points[0].rss) / last.conns),
             rssMbTotal: round(after.reduce((a, r) => a + r.memory.rss, 0) / 2 ** 20, 1),
             eldP99HoldMs: Math.max(...m.probes.map((p) => p.eld.p99)),
             eldMaxHoldMs: Math.max(...m.probes.map((p) => p.eld.max)),
-            eldP99RampMs: Math.max(...ramp.map((p) => p.eld.p99)),
+            eldP99RampMs: eldP99Ramp,
             serverCoresHold: round(holdCpu.serverCpuUsTotal / (holdCpu.seconds * 1e6), 3),
-            serverCoresRamp: round(rampCpu.serverCpuUsTotal / (rampCpu.seconds * 1e6), 3),
+            serverCoresRamp: round(rampCpuUs / (rampSeconds * 1e6), 3),
             activeReceivers: fanout,
             deliveryP99Ms: delivery.p99,
             generatorMaxCoreShare: Math.max(0, ...holdCpu.generatorCoreShare),
@@ -158,10 +210,15 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           details: {
             windowUs: [m.start.atUs, m.end.atUs],
             perProcess: perProc,
+            memoryPoints: points.map((p) => ({
+              connections: p.conns,
+              rssMb: round(p.rss / 2 ** 20, 1),
+              heapUsedMb: round(p.heap / 2 ** 20, 1),
+              heapTotalMb: round(p.heapTotal / 2 ** 20, 1),
+              externalMb: round(p.external / 2 ** 20, 1),
+            })),
             holdCpu,
-            rampCpu,
             eldHold: m.probes.map((p) => p.eld),
-            eldRamp: ramp.map((p) => p.eld),
           },
         },
       ]

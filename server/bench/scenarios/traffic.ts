@@ -13,7 +13,7 @@ import type {
   WorkerReport,
 } from '../gen/protocol'
 import { type Histogram, merge } from '../hist'
-import { cpuUs, machineCpuUs, sumCpuUs } from '../proc'
+import { cpuUs, infraCpuByPid, machineCpuUs } from '../proc'
 import { rpcClient } from '../rpc'
 import { forkTs, type RunningSystem, stopProcess } from '../systems'
 
@@ -75,10 +75,18 @@ export async function startWorkers(
   )
 }
 
-/** Connects every worker's clients; after `budgetMs` no new connection is started. */
-export async function connectWorkers(workers: Worker[], budgetMs: number): Promise<ConnectReport> {
+/**
+ * Connects the workers' clients (all, or each worker's first `share` of them); after `budgetMs` from
+ * the first call no new connection is started. Figures are cumulative over calls.
+ */
+export async function connectWorkers(workers: Worker[], budgetMs: number, share = 1): Promise<ConnectReport> {
   const reports = await Promise.all(
-    workers.map((w) => w.call<ConnectReport>({ type: 'connect', budgetMs }, budgetMs + 120_000)),
+    workers.map((w) =>
+      w.call<ConnectReport>(
+        { type: 'connect', budgetMs, upTo: Math.ceil(w.init.clients.length * share) },
+        budgetMs + 120_000,
+      ),
+    ),
   )
   reports.forEach((r, i) => {
     workers[i].notConnected = new Set(r.notConnected)
@@ -190,18 +198,18 @@ export type Sample = {
   atUs: number
   servers: number[]
   workers: number[]
-  infra: number
+  infra: Map<number, number>
   machine: { busy: number; total: number }
   self: number
 }
 
-export function takeSample(sys: RunningSystem, workers: Worker[], infraPids: number[]): Sample {
+export function takeSample(sys: RunningSystem, workers: Worker[], database: string): Sample {
   const self = process.cpuUsage()
   return {
     atUs: nowUs(),
     servers: sys.procs.map((p) => cpuUs(p.pid) ?? 0),
     workers: workers.map((w) => cpuUs(w.pid) ?? 0),
-    infra: sumCpuUs(infraPids),
+    infra: infraCpuByPid(database),
     machine: machineCpuUs(),
     self: self.user + self.system,
   }
@@ -227,7 +235,9 @@ export function cpuBetween(a: Sample, b: Sample, sys: RunningSystem, cores: numb
   const serverTotal = servers.reduce((s, [, v]) => s + v, 0)
   const workerDeltas = b.workers.map((v, i) => v - a.workers[i])
   const workerTotal = workerDeltas.reduce((s, v) => s + v, 0)
-  const infra = b.infra - a.infra
+  // Processes that appeared during the window count from zero; ones that vanished are lost.
+  let infra = 0
+  for (const [pid, cpu] of b.infra) infra += cpu - (a.infra.get(pid) ?? 0)
   const busy = b.machine.busy - a.machine.busy
   const total = Math.max(1, b.machine.total - a.machine.total)
   const ours = serverTotal + workerTotal + infra + (b.self - a.self)
@@ -336,7 +346,7 @@ export async function measure<T = undefined>(
   sys: RunningSystem,
   workers: Worker[],
   senders: { client: number; room: string }[][],
-  infraPids: number[],
+  database: string,
   p: {
     phase: string
     rate: number
@@ -362,17 +372,17 @@ export async function measure<T = undefined>(
     const out: Sample[] = []
     for (const offset of p.markOffsetsMs ?? []) {
       await sleepUntilUs(startAtUs + offset * 1000)
-      out.push(takeSample(sys, workers, infraPids))
+      out.push(takeSample(sys, workers, database))
     }
     return out
   })()
   const during = p.during?.(startAtUs)
   await sleepUntilUs(startAtUs)
-  const start = takeSample(sys, workers, infraPids)
+  const start = takeSample(sys, workers, database)
   await sending
   const endAtUs = startAtUs + p.durationMs * 1000
   const drained = await drain(workers, p.phase, p.fanout, { timeoutMs: p.drainTimeoutMs })
-  const end = takeSample(sys, workers, infraPids)
+  const end = takeSample(sys, workers, database)
   const probes = await Promise.all(sys.procs.map((s) => s.probe.read()))
   return { startAtUs, endAtUs, start, marks: await marking, end, drain: drained, probes, during: await during }
 }

@@ -28,6 +28,8 @@ function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
       workers: 2,
       peakRate: 40,
       peakMs: 500,
+      peakSearchSteps: 1,
+      peakStepMs: 500,
     },
     login: { count: 3, rate: 10 },
     out: null,

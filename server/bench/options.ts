@@ -28,6 +28,9 @@ export type BenchOptions = {
     /** L-chat-peak: offered msg/s at the same fan-out, 0 to skip. */
     peakRate: number
     peakMs: number
+    /** If the peak rate fails: this many shorter steps searching for the highest clean rate. */
+    peakSearchSteps: number
+    peakStepMs: number
   }
   login: { count: number; rate: number }
   soak: {
@@ -84,6 +87,8 @@ export function defaultOptions(): BenchOptions {
       workers: 2,
       peakRate: 1500,
       peakMs: 5000,
+      peakSearchSteps: 3,
+      peakStepMs: 3000,
     },
     login: { count: 200, rate: 40 },
     soak: {
@@ -130,6 +135,8 @@ export function quickOptions(): BenchOptions {
       workers: 1,
       peakRate: 500,
       peakMs: 1500,
+      peakSearchSteps: 1,
+      peakStepMs: 1500,
     },
     login: { count: 20, rate: 20 },
     soak: {
@@ -157,6 +164,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --fan-receivers=N --fan-senders=N --fan-rate=MSG_PER_S --fan-seconds=S
   --chat-users=N --chat-room-size=N --chat-interval=S --chat-seconds=S --burst-seconds=S
   --peak-rate=MSG_PER_S (0 skips L-chat-peak) --peak-seconds=S
+  --peak-search-steps=N    when the peak rate fails, N shorter steps bisecting for the highest clean rate
   --logins=N --login-rate=PER_S
   --soak-connections=N --soak-seconds=S --soak-connect-seconds=S (connecting stops after S; default 120)
   --workers=N              generator processes per scenario
@@ -191,6 +199,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'burst-seconds': { type: 'string' },
       'peak-rate': { type: 'string' },
       'peak-seconds': { type: 'string' },
+      'peak-search-steps': { type: 'string' },
       logins: { type: 'string' },
       'login-rate': { type: 'string' },
       'soak-connections': { type: 'string' },
@@ -242,6 +251,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   o.chat.burstWindowMs = sec('burst-seconds') ?? o.chat.burstWindowMs
   o.chat.peakRate = num('peak-rate', 0, 100_000) ?? o.chat.peakRate
   o.chat.peakMs = sec('peak-seconds') ?? o.chat.peakMs
+  o.chat.peakSearchSteps = num('peak-search-steps', 0, 5) ?? o.chat.peakSearchSteps
   o.login.count = num('logins', 0, 10_000) ?? o.login.count
   o.login.rate = num('login-rate', 1, 10_000) ?? o.login.rate
   o.soak.connections = num('soak-connections', 1, 100_000) ?? o.soak.connections

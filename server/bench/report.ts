@@ -42,6 +42,7 @@ export const TABLE_METRICS: Record<ScenarioName, Metric[]> = {
   'L-chat-peak': [
     { key: 'offeredMsgPerSec', label: 'offered msg/s' },
     { key: 'persistedMsgPerSec', label: 'acked (Parlor: persisted) msg/s', better: 'higher' },
+    { key: 'sustainedMsgPerSec', label: 'highest rate kept up with, msg/s', better: 'higher' },
     { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
     { key: 'serverCpuUsPerDelivery', label: 'server CPU-µs per delivery', better: 'lower' },
     { key: 'deliveriesPerCpuSecond', label: 'deliveries per CPU-second', better: 'higher' },
@@ -112,7 +113,10 @@ export function describeScenario(scenario: ScenarioName, o: BenchOptions): strin
     case 'Login burst':
       return `${o.login.count} logins offered at ${o.login.rate}/s (bcrypt cost 10) while L-chat goes on`
     case 'L-chat-peak':
-      return `the L-chat users at ${o.chat.peakRate} msg/s offered for ${s(o.chat.peakMs)}, fan-out ${o.chat.roomSize}`
+      return (
+        `the L-chat users at ${o.chat.peakRate} msg/s offered for ${s(o.chat.peakMs)}, fan-out ${o.chat.roomSize}; ` +
+        `if the server falls behind, up to ${o.chat.peakSearchSteps} steps of ${s(o.chat.peakStepMs)} search the highest rate it keeps up with`
+      )
     case 'L-soak':
       return `${o.soak.connections} connections, ${o.soak.activeShare * 100}% of them in one room getting ${o.soak.rate} msg/s, held ${s(o.soak.holdMs)}`
   }
@@ -224,7 +228,10 @@ export function evaluateTargets(s: Partial<Record<ScenarioName, ScenarioSummary>
     t(
       'L-chat-peak: persisted ≥ 1 500 msg/s at fan-out 10 (2 instances)',
       persisted === null ? null : persisted >= 1500 && fig('L-chat-peak', 'parlor-2', 'lostMessages') === 0,
-      `2 instances ${fmt(persisted, ' msg/s')}, 1 instance ${fmt(fig('L-chat-peak', 'parlor-1', 'persistedMsgPerSec'), ' msg/s')} (offered ${fmt(fig('L-chat-peak', 'parlor-2', 'offeredMsgPerSec'))})`,
+      `at ${fmt(fig('L-chat-peak', 'parlor-2', 'offeredMsgPerSec'))} msg/s offered, 2 instances persisted ` +
+        `${fmt(persisted, ' msg/s')}, 1 instance ${fmt(fig('L-chat-peak', 'parlor-1', 'persistedMsgPerSec'), ' msg/s')}; ` +
+        `highest rate kept up with: 2 instances ${fmt(fig('L-chat-peak', 'parlor-2', 'sustainedMsgPerSec'), ' msg/s')}, ` +
+        `1 instance ${fmt(fig('L-chat-peak', 'parlor-1', 'sustainedMsgPerSec'), ' msg/s')}`,
     ),
   )
   return targets

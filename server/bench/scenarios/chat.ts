@@ -6,8 +6,16 @@ import { merge } from '../hist'
 import { countMessages, createRooms, fakeRooms, PASSWORD } from '../infra'
 import { budgetText, cpuFigures, type Figures, failedRun, ms, type RunCtx, type RunResult } from '../results'
 import type { RunningSystem } from '../systems'
+import { sleep } from '../clock'
 import { checkPhase } from './checks'
 import { chunk, connectWorkers, cpuBetween, measure, reportsOf, retryWarning, round, withWorkers } from './traffic'
+
+/** Phase names of the peak steps (distinct ids and clientMsgIds per step). */
+const PEAK_PHASES = ['p', 'q', 'r', 's', 't', 'u']
+/** Pause between peak steps so an overloaded server can clear its backlog. */
+const PEAK_RECOVERY_MS = 2000
+/** A rate is sustained if the last acknowledgement and delivery arrive within this long after the last send. */
+const SUSTAINED_LAG_MS = 1000
 
 export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number): Promise<RunResult[]> {
   const { chat, login } = ctx.opts
@@ -104,15 +112,45 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       const wholeCpu = cpuBetween(m.start, m.end, sys, ctx.cores)
 
       let peak: Awaited<ReturnType<typeof measure>> | null = null
+      // When the server cannot keep up with the offered peak rate, look for the highest rate it keeps
+      // up with (nothing failed, all delivered, backlog gone within 1 s), halving then bisecting.
+      const search: { rate: number; ok: boolean; acked: number; failed: number; sent: number; lagMs: number }[] = []
       if (chat.peakRate > 0) {
         ctx.log(`  L-chat-peak: ${chat.peakRate} msg/s offered for ${chat.peakMs / 1000} s`)
-        peak = await measure(sys, workers, senders, ctx.database, {
-          phase: 'p',
-          rate: chat.peakRate,
-          durationMs: chat.peakMs,
-          fanout: size,
-          drainTimeoutMs: 90_000,
-        })
+        let lo = 0
+        let hi = Number.POSITIVE_INFINITY
+        let rate = chat.peakRate
+        for (let step = 0; step <= chat.peakSearchSteps; step++) {
+          const m = await measure(sys, workers, senders, ctx.database, {
+            phase: PEAK_PHASES[step],
+            rate,
+            durationMs: step === 0 ? chat.peakMs : chat.peakStepMs,
+            fanout: size,
+            drainTimeoutMs: 90_000,
+          })
+          if (step === 0) peak = m
+          const p = m.drain.progress
+          // Kept up: nothing failed, everything delivered, and the backlog cleared within 1 s of the last send.
+          const lagMs = Math.max(0, (m.drain.atUs - m.endAtUs) / 1000)
+          const ok = p.failed === 0 && p.acked === p.sent && p.delivered === p.sent * size && lagMs <= SUSTAINED_LAG_MS
+          search.push({
+            rate: round(rate, 1),
+            ok,
+            acked: p.acked,
+            failed: p.failed,
+            sent: p.sent,
+            lagMs: round(lagMs, 0),
+          })
+          if (ok) lo = Math.max(lo, rate)
+          else hi = Math.min(hi, rate)
+          if (step === 0 && ok) break
+          if (step === chat.peakSearchSteps) break
+          rate = lo === 0 ? hi / 2 : (lo + hi) / 2
+          ctx.log(
+            `    ${ok ? 'kept up' : 'fell behind'}; trying ${round(rate, 0)} msg/s for ${chat.peakStepMs / 1000} s`,
+          )
+          await sleep(PEAK_RECOVERY_MS)
+        }
       }
 
       const reports = await reportsOf(workers)
@@ -230,6 +268,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             deliveryP50Ms: delivery.p50,
             deliveryP99Ms: delivery.p99,
             serverEldP99Ms: Math.max(...peak.probes.map((p) => p.eld.p99)),
+            sustainedMsgPerSec: Math.max(0, ...search.filter((x) => x.ok).map((x) => x.rate)),
             ...po.figures,
           },
           details: {
@@ -239,6 +278,7 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             ack,
             eld: peak.probes.map((p) => p.eld),
             secondsToLastAck: seconds,
+            rateSearch: search,
           },
         })
       }

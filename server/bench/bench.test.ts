@@ -104,6 +104,8 @@ test('a saturated generator invalidates the window', () => {
     serverCpuUsTotal: 0,
     generatorCoreShare: [0.2, 0.97],
     infraCpuUs: 0,
+    postgresCpuUs: 0,
+    redisCpuUs: 0,
     machineBusyShare: 1,
     backgroundShare: 0.5,
   }

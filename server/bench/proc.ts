@@ -54,8 +54,10 @@ export function openFilesLimit(pid: number | 'self' = 'self'): number | null {
  * (WAL writer, checkpointer…) and Redis, by pid. Backends of other databases (other tenants of the
  * machine's server) are left out; Redis is one shared process.
  */
-export function infraCpuByPid(database: string): Map<number, number> {
-  const out = new Map<number, number>()
+export type InfraCpu = Map<number, { cpu: number; kind: 'postgres' | 'redis' }>
+
+export function infraCpuByPid(database: string): InfraCpu {
+  const out: InfraCpu = new Map()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
@@ -68,7 +70,7 @@ export function infraCpuByPid(database: string): Map<number, number> {
         if (backend && backend[1] !== database) continue
       }
       const cpu = cpuUs(Number(entry))
-      if (cpu !== null) out.set(Number(entry), cpu)
+      if (cpu !== null) out.set(Number(entry), { cpu, kind: comm === 'postgres' ? 'postgres' : 'redis' })
     } catch {}
   }
   return out

@@ -46,6 +46,8 @@ export function cpuFigures(cpu: WindowCpu, deliveries: number): Figures {
     deliveriesPerCpuSecond: per === null || per === 0 ? null : Math.round(1e6 / per),
     serverCores: Math.round((cpu.serverCpuUsTotal / (cpu.seconds * 1e6)) * 1000) / 1000,
     infraCpuUsPerDelivery: deliveries > 0 ? Math.round((cpu.infraCpuUs / deliveries) * 100) / 100 : null,
+    postgresCpuUsPerDelivery: deliveries > 0 ? Math.round((cpu.postgresCpuUs / deliveries) * 100) / 100 : null,
+    redisCpuUsPerDelivery: deliveries > 0 ? Math.round((cpu.redisCpuUs / deliveries) * 100) / 100 : null,
     generatorMaxCoreShare: Math.max(0, ...cpu.generatorCoreShare),
     backgroundCpuShare: cpu.backgroundShare,
   }

@@ -13,7 +13,7 @@ import type {
   WorkerReport,
 } from '../gen/protocol'
 import { type Histogram, merge } from '../hist'
-import { cpuUs, infraCpuByPid, machineCpuUs } from '../proc'
+import { cpuUs, type InfraCpu, infraCpuByPid, machineCpuUs } from '../proc'
 import { rpcClient } from '../rpc'
 import { forkTs, type RunningSystem, stopProcess } from '../systems'
 
@@ -198,7 +198,7 @@ export type Sample = {
   atUs: number
   servers: number[]
   workers: number[]
-  infra: Map<number, number>
+  infra: InfraCpu
   machine: { busy: number; total: number }
   self: number
 }
@@ -222,8 +222,10 @@ export type WindowCpu = {
   serverCpuUsTotal: number
   /** Share of one core used by each generator process. */
   generatorCoreShare: number[]
-  /** PostgreSQL + Redis processes (machine-wide, shared with anything else using them). */
+  /** PostgreSQL (this database's backends + shared background processes) + Redis, and the split. */
   infraCpuUs: number
+  postgresCpuUs: number
+  redisCpuUs: number
   /** Share of the machine's cores busy, and the part of it not from this bench (other tenants). */
   machineBusyShare: number
   backgroundShare: number
@@ -236,8 +238,9 @@ export function cpuBetween(a: Sample, b: Sample, sys: RunningSystem, cores: numb
   const workerDeltas = b.workers.map((v, i) => v - a.workers[i])
   const workerTotal = workerDeltas.reduce((s, v) => s + v, 0)
   // Processes that appeared during the window count from zero; ones that vanished are lost.
-  let infra = 0
-  for (const [pid, cpu] of b.infra) infra += cpu - (a.infra.get(pid) ?? 0)
+  const split = { postgres: 0, redis: 0 }
+  for (const [pid, { cpu, kind }] of b.infra) split[kind] += cpu - (a.infra.get(pid)?.cpu ?? 0)
+  const infra = split.postgres + split.redis
   const busy = b.machine.busy - a.machine.busy
   const total = Math.max(1, b.machine.total - a.machine.total)
   const ours = serverTotal + workerTotal + infra + (b.self - a.self)
@@ -247,6 +250,8 @@ export function cpuBetween(a: Sample, b: Sample, sys: RunningSystem, cores: numb
     serverCpuUsTotal: serverTotal,
     generatorCoreShare: workerDeltas.map((v) => round(v / wallUs, 3)),
     infraCpuUs: infra,
+    postgresCpuUs: split.postgres,
+    redisCpuUs: split.redis,
     machineBusyShare: round(busy / total, 3),
     backgroundShare: round(Math.max(0, busy - ours) / (cores * wallUs), 3),
   }

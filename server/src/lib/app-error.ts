@@ -50,17 +50,23 @@ export function toAppError(err: unknown): AppError {
 }
 
 const UNAVAILABLE_PATTERNS = [
-  /ECONNREFUSED/,
-  /ECONNRESET/,
-  /Connection terminated/i,
-  /terminating connection/i,
-  /the database system is (starting up|shutting down)/i,
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/,
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now; connection exceptions (08xxx)
+  /\b57P0[1-3]\b|\b08(000|001|003|004|006)\b/,
+  // Prisma: can't reach / timed out / closed connection
+  /\bP10(01|02|08|17)\b/,
+  /Connection terminated|terminating connection|Connection (closed|ended)|closed the connection/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
   /Can't reach database server/i,
   /timeout exceeded when trying to connect/i,
   /Client has encountered a connection error/i,
+  /Cannot use a pool after calling end/i,
 ]
 
-function isDatabaseUnavailable(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${(err as { code?: string }).code ?? ''}` : String(err)
-  return UNAVAILABLE_PATTERNS.some((re) => re.test(text))
+/** Looks at the message, code, Prisma `meta` and the `cause` chain of an error. */
+function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (depth > 4 || err === null || err === undefined) return false
+  const e = err as { message?: unknown; code?: unknown; meta?: unknown; cause?: unknown }
+  const text = `${String(e.message ?? err)} ${String(e.code ?? '')} ${e.meta ? JSON.stringify(e.meta) : ''}`
+  return UNAVAILABLE_PATTERNS.some((re) => re.test(text)) || isDatabaseUnavailable(e.cause, depth + 1)
 }

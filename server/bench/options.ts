@@ -44,6 +44,9 @@ export type BenchOptions = {
     connectBudgetMs: number
     /** Connects in flight per generator (no joins here, so more than the other scenarios). */
     connectConcurrency: number
+    /** Memory is read (after a full GC and `stageSettleMs`) after each of this many connect stages. */
+    stages: number
+    stageSettleMs: number
   }
   /** Characters of padding in each message (the content is ~50 characters of JSON plus this). */
   padding: number
@@ -100,6 +103,8 @@ export function defaultOptions(): BenchOptions {
       workers: 2,
       connectBudgetMs: 120_000,
       connectConcurrency: 150,
+      stages: 6,
+      stageSettleMs: 1000,
     },
     padding: 60,
     connectConcurrency: 50,
@@ -118,36 +123,39 @@ export function defaultOptions(): BenchOptions {
   }
 }
 
-/** Small sizes for a run of under a minute: same code paths, figures only indicative. */
+/** Small sizes for a run of about a minute: same code paths, figures only indicative; no Parlor-1. */
 export function quickOptions(): BenchOptions {
   const o = defaultOptions()
   return {
     ...o,
     quick: true,
-    fan: { receivers: 200, senders: 4, rate: 50, warmupMs: 500, measureMs: 2000, workers: 1 },
+    systems: ['parlor-2', 'socketio', 'ws'],
+    fan: { receivers: 100, senders: 4, rate: 50, warmupMs: 300, measureMs: 1500, workers: 1 },
     chat: {
-      users: 200,
+      users: 100,
       roomSize: 10,
-      intervalMs: 2000,
-      warmupMs: 500,
-      steadyMs: 3000,
-      burstWindowMs: 2000,
+      intervalMs: 1000,
+      warmupMs: 300,
+      steadyMs: 2000,
+      burstWindowMs: 1500,
       workers: 1,
       peakRate: 500,
-      peakMs: 1500,
-      peakSearchSteps: 1,
-      peakStepMs: 1500,
+      peakMs: 1000,
+      peakSearchSteps: 0,
+      peakStepMs: 1000,
     },
-    login: { count: 20, rate: 20 },
+    login: { count: 10, rate: 20 },
     soak: {
-      connections: 1000,
-      activeShare: 0.02,
+      connections: 500,
+      activeShare: 0.04,
       rate: 5,
-      settleMs: 500,
-      holdMs: 1500,
+      settleMs: 300,
+      holdMs: 1000,
       workers: 1,
       connectBudgetMs: 20_000,
       connectConcurrency: 150,
+      stages: 2,
+      stageSettleMs: 300,
     },
     reuseSystems: true,
     maxMinutes: 5,
@@ -157,7 +165,7 @@ export function quickOptions(): BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [flags]
 
-  --quick                  small sizes, systems reused across scenarios (under a minute)
+  --quick                  small sizes, systems reused across scenarios, Parlor-1 left out (about a minute)
   --systems=a,b            subset of ${SYSTEM_NAMES.join(',')}
   --scenarios=a,b          subset of ${SCENARIO_GROUPS.join(',')} (chat includes the login burst and L-chat-peak)
   --rounds=N               repeat each scenario N times per system, rotating the order; report medians

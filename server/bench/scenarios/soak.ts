@@ -24,9 +24,6 @@ import {
 /** File descriptors kept free for everything but client sockets. */
 
 const FD_HEADROOM = 256
-/** Shares of the connections opened before each memory reading. */
-const STAGES = [1, 2, 3, 4, 5, 6].map((i) => i / 6)
-const STAGE_SETTLE_MS = 1000
 
 type MemPoint = { conns: number; rss: number; heap: number; heapTotal: number; external: number }
 
@@ -115,7 +112,8 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       let rampCpuUs = 0
       let rampSeconds = 0
       let eldP99Ramp = 0
-      for (const share of STAGES) {
+      const stages = Array.from({ length: soak.stages }, (_, i) => (i + 1) / soak.stages)
+      for (const share of stages) {
         await Promise.all(sys.procs.map((p) => p.probe.reset()))
         const a = takeSample(sys, workers, ctx.database)
         connect = await connectWorkers(workers, soak.connectBudgetMs, share)
@@ -125,7 +123,7 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
         const eld = await Promise.all(sys.procs.map((p) => p.probe.read()))
         eldP99Ramp = Math.max(eldP99Ramp, ...eld.map((e) => e.eld.p99))
         // Let the connect burst's transient native allocations go before reading.
-        await sleep(STAGE_SETTLE_MS)
+        await sleep(soak.stageSettleMs)
         points.push({ conns: connect.connected, ...(await memPoint()) })
         if (connect.skipped > 0) break
       }

@@ -111,8 +111,8 @@ test('flood: a socket sending 1000 events/s is limited while other clients keep 
   })
 
   const flood: Promise<{ ok: boolean; error?: { code: string } }>[] = []
-  const started = Date.now()
-  while (Date.now() - started < 1000) {
+  // 1000 events in bursts of 10 every 10 ms (about 1000/s; a fixed count, however busy the machine).
+  for (let burst = 0; burst < 100; burst++) {
     for (let i = 0; i < 10; i++) {
       flood.push(
         f
@@ -133,7 +133,7 @@ test('flood: a socket sending 1000 events/s is limited while other clients keep 
   const ok = results.filter((r) => r.ok).length
   const limited = results.filter((r) => !r.ok && r.error?.code === 'rate_limited').length
   console.log('flood figures:', JSON.stringify({ events: results.length, stored: ok, limited }))
-  assert.ok(results.length >= 500, `sent ${results.length}`)
+  assert.equal(results.length, 1000)
   assert.equal(ok, LIMITS.messageBurst.points)
   assert.equal(limited, results.length - ok)
   await eventually(() => bobGot.length === 5, 5000, "bob receives alice's messages")

@@ -25,33 +25,54 @@ import {
 
 const FD_HEADROOM = 256
 
-type MemPoint = { conns: number; rss: number; heap: number; heapTotal: number; external: number }
+/** Memory of each server process (index = process) after a full GC, with its connection count. */
+type MemPoint = { conns: number[]; rss: number[]; heap: number[]; heapTotal: number[] }
+type MemKey = 'rss' | 'heap'
 
-/** Least-squares slope of `key` over connections: bytes per connection. */
-function slope(points: MemPoint[], key: 'rss' | 'heap'): number {
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b)
+  if (v.length === 0) return 0
+  const mid = Math.floor(v.length / 2)
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
+}
+
+/** Least-squares slope of one process's `key` over its connections: bytes per connection. */
+function lsSlope(points: MemPoint[], proc: number, key: MemKey): number {
   const n = points.length
-  const mx = points.reduce((a, p) => a + p.conns, 0) / n
-  const my = points.reduce((a, p) => a + p[key], 0) / n
-  const sxy = points.reduce((a, p) => a + (p.conns - mx) * (p[key] - my), 0)
-  const sxx = points.reduce((a, p) => a + (p.conns - mx) ** 2, 0)
-  return sxx === 0 ? 0 : sxy / sxx
+  const xs = points.map((p) => p.conns[proc])
+  const ys = points.map((p) => p[key][proc])
+  const mx = xs.reduce((a, b) => a + b, 0) / n
+  const my = ys.reduce((a, b) => a + b, 0) / n
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0)
+  return sxx === 0 ? 0 : xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx
 }
 
 /**
- * Median of the slopes between consecutive readings: bytes per connection, insensitive to a one-off
- * step (a process returning its start-up memory to the system in the middle of the ramp, or the
- * first connections paying for warm-up) that would bend a least-squares fit.
+ * Median of one process's slopes between consecutive readings: bytes per connection, insensitive
+ * to a one-off step — a fresh server returning its start-up memory (Parlor gives back ~50 MB some
+ * 15 s after starting) or the first connections paying for warm-up — that would bend a fit.
  */
-function medianStepSlope(points: MemPoint[], key: 'rss' | 'heap'): number {
+function medianStepSlope(points: MemPoint[], proc: number, key: MemKey): number {
   const steps: number[] = []
   for (let i = 1; i < points.length; i++) {
-    const dx = points[i].conns - points[i - 1].conns
-    if (dx > 0) steps.push((points[i][key] - points[i - 1][key]) / dx)
+    const dx = points[i].conns[proc] - points[i - 1].conns[proc]
+    if (dx > 0) steps.push((points[i][key][proc] - points[i - 1][key][proc]) / dx)
   }
-  steps.sort((a, b) => a - b)
-  if (steps.length === 0) return 0
-  const mid = Math.floor(steps.length / 2)
-  return steps.length % 2 ? steps[mid] : (steps[mid - 1] + steps[mid]) / 2
+  return median(steps)
+}
+
+/** Per-process slopes combined, weighted by each process's connections: bytes per connection. */
+function perConnection(
+  points: MemPoint[],
+  slope: (points: MemPoint[], proc: number, key: MemKey) => number,
+  key: MemKey,
+) {
+  const last = points[points.length - 1]
+  const total = last.conns.reduce((a, b) => a + b, 0)
+  if (total === 0) return 0
+  return last.conns.reduce((a, c, proc) => a + slope(points, proc, key) * c, 0) / total
 }
 
 export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number): Promise<RunResult[]> {
@@ -100,13 +121,19 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       // is the median slope between stages, JS heap per connection the least-squares slope; the
       // event-loop delay while connecting is read before those GCs.
       const points: MemPoint[] = []
-      const memPoint = async () => {
+      let byUrl: Record<string, number> = {}
+      const memPoint = async (): Promise<MemPoint> => {
         const mem = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
-        const sum = (k: keyof NodeJS.MemoryUsage) => mem.reduce((a, m) => a + m.memory[k], 0)
-        return { rss: sum('rss'), heap: sum('heapUsed'), heapTotal: sum('heapTotal'), external: sum('external') }
+        const conns = sys.procs.map((p) => byUrl[p.url] ?? 0)
+        return {
+          conns,
+          rss: mem.map((m) => m.memory.rss),
+          heap: mem.map((m) => m.memory.heapUsed),
+          heapTotal: mem.map((m) => m.memory.heapTotal),
+        }
       }
       const base = await memPoint()
-      points.push({ conns: 0, ...base })
+      points.push(base)
       const baseByProc = await Promise.all(sys.procs.map((p) => p.probe.read()))
       let connect: ConnectReport | null = null
       let rampCpuUs = 0
@@ -124,7 +151,8 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
         eldP99Ramp = Math.max(eldP99Ramp, ...eld.map((e) => e.eld.p99))
         // Let the connect burst's transient native allocations go before reading.
         await sleep(soak.stageSettleMs)
-        points.push({ conns: connect.connected, ...(await memPoint()) })
+        byUrl = connect.byUrl
+        points.push(await memPoint())
         if (connect.skipped > 0) break
       }
       if (!connect || connect.connected === 0) {
@@ -145,7 +173,7 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       )
       await sleep(soak.settleMs)
       const after = await Promise.all(sys.procs.map((p) => p.probe.read(true)))
-      points[points.length - 1] = { conns: connect.connected, ...(await memPoint()) }
+      points[points.length - 1] = await memPoint()
       const m = await measure(sys, workers, senders, ctx.database, {
         phase: 'm',
         rate: soak.rate,
@@ -190,9 +218,9 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             connectionsPerInstance: Math.max(...perProc.map((p) => p.connections)),
             connectSeconds: round(connect.ms / 1000, 2),
             connectsPerSec: round(connect.connected / (connect.ms / 1000), 0),
-            rssKbPerConnection: kb(medianStepSlope(points, 'rss')),
-            heapKbPerConnection: kb(slope(points, 'heap')),
-            rssKbPerConnectionEndToEnd: kb((last.rss - points[0].rss) / last.conns),
+            rssKbPerConnection: kb(perConnection(points, medianStepSlope, 'rss')),
+            heapKbPerConnection: kb(perConnection(points, lsSlope, 'heap')),
+            rssKbPerConnectionEndToEnd: kb((sum(last.rss) - sum(points[0].rss)) / Math.max(1, sum(last.conns))),
             rssMbTotal: round(after.reduce((a, r) => a + r.memory.rss, 0) / 2 ** 20, 1),
             eldP99HoldMs: Math.max(...m.probes.map((p) => p.eld.p99)),
             eldMaxHoldMs: Math.max(...m.probes.map((p) => p.eld.max)),
@@ -210,10 +238,9 @@ export async function runSoak(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             perProcess: perProc,
             memoryPoints: points.map((p) => ({
               connections: p.conns,
-              rssMb: round(p.rss / 2 ** 20, 1),
-              heapUsedMb: round(p.heap / 2 ** 20, 1),
-              heapTotalMb: round(p.heapTotal / 2 ** 20, 1),
-              externalMb: round(p.external / 2 ** 20, 1),
+              rssMb: p.rss.map((v) => round(v / 2 ** 20, 1)),
+              heapUsedMb: p.heap.map((v) => round(v / 2 ** 20, 1)),
+              heapTotalMb: p.heapTotal.map((v) => round(v / 2 ** 20, 1)),
             })),
             holdCpu,
             eldHold: m.probes.map((p) => p.eld),

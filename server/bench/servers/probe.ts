@@ -19,11 +19,11 @@ serveRpc(
     'probe:reset': () => {
       eld.reset()
     },
-    /** `gc: true` collects all garbage first (servers run with --expose-gc) so memory figures are retained memory. */
+    /** `gc: true` collects garbage first (servers run with --expose-gc) so memory figures are retained memory. */
     'probe:read': ({ gc }: { gc?: boolean }): ProbeReading => {
-      // The "last resort" flavour also shrinks the heap and returns free pages, so RSS reflects what is retained.
-      if (gc)
-        (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' })
+      // A plain full GC. (The "last resort" flavour returns more pages but also drops compiled code,
+      // which then makes heap readings jump around while connections keep arriving.)
+      if (gc) (globalThis as { gc?: () => void }).gc?.()
       return {
         eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), mean: ms(eld.mean) },
         memory: process.memoryUsage(),

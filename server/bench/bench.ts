@@ -109,43 +109,77 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
     abortBench()
   }, opts.maxMinutes * 60_000)
   try {
+    /** One scenario group on one system: start it if needed, run, stop it unless reused. */
+    const runOne = async (group: ScenarioGroup, name: SystemName, round: number): Promise<RunResult[]> => {
+      if (aborted) throw new Error('aborted')
+      let sys = running.get(name)
+      let out: RunResult[]
+      try {
+        if (!sys) {
+          const t0 = Date.now()
+          sys = await startSystem(name, env)
+          running.set(name, sys)
+          log(`  started ${sys.procs.length} process(es) in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+        }
+        out = await RUNNERS[group].run(ctx, sys, round)
+        for (const r of out) log(`  ${r.scenario}: ${r.valid ? 'valid' : `INVALID — ${r.invalid.join('; ')}`}`)
+      } catch (err) {
+        if (aborted) throw err
+        const reason = `harness error: ${err instanceof Error ? err.message : String(err)}`
+        log(`  ${reason}`)
+        out = [failedRun(RUNNERS[group].first, name, round, reason)]
+      } finally {
+        const dead = sys?.procs.some((p) => p.child.exitCode !== null || p.child.signalCode !== null)
+        if (sys && (dead || !opts.reuseSystems)) {
+          await sys.stop()
+          running.delete(name)
+        }
+      }
+      for (const r of out) {
+        // Keep what the servers said (their warnings and errors) next to a failure.
+        if (sys && !r.valid)
+          r.details.serverOutput = Object.fromEntries(sys.procs.map((p) => [p.name, p.output().slice(-4000)]))
+      }
+      return out
+    }
+    const noise = (out: RunResult[]) => Math.max(0, ...out.map((r) => r.figures.backgroundCpuShare ?? 0))
+    const title = (group: ScenarioGroup, name: string, round: number) =>
+      `${RUNNERS[group].first}${group === 'chat' ? ' (+ login burst, peak)' : ''} on ${name}${opts.rounds > 1 ? ` (round ${round})` : ''}`
+
     for (const group of opts.scenarios) {
       for (let round = 1; round <= opts.rounds; round++) {
         const shift = (round - 1) % opts.systems.length
         const order = [...opts.systems.slice(shift), ...opts.systems.slice(0, shift)]
+        const noisy: { name: SystemName; out: RunResult[] }[] = []
         for (const name of order) {
-          if (aborted) throw new Error('aborted')
-          log(
-            `${RUNNERS[group].first}${group === 'chat' ? ' (+ login burst, peak)' : ''} on ${name}${opts.rounds > 1 ? ` (round ${round})` : ''}`,
-          )
-          let sys = running.get(name)
-          try {
-            if (!sys) {
-              const t0 = Date.now()
-              sys = await startSystem(name, env)
-              running.set(name, sys)
-              log(`  started ${sys.procs.length} process(es) in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+          log(title(group, name, round))
+          const out = await runOne(group, name, round)
+          if (noise(out) > opts.noiseLimit && opts.noiseRetries > 0) noisy.push({ name, out })
+          else results.push(...out)
+        }
+        // Other processes took a large share of the CPU during these windows: measure them again
+        // (after the group, so the order stays interleaved) and keep the quieter attempt; both are
+        // in the JSON. The choice depends only on the machine's noise, never on the figures.
+        for (const first of noisy) {
+          let best = first.out
+          for (let retry = 1; retry <= opts.noiseRetries && noise(best) > opts.noiseLimit; retry++) {
+            log(
+              `${title(group, first.name, round)}: again, ${Math.round(noise(best) * 100)}% of the CPU went to other processes`,
+            )
+            const again = await runOne(group, first.name, round)
+            const [keep, drop] = noise(again) < noise(best) ? [again, best] : [best, again]
+            for (const r of keep) {
+              const other = drop.find((d) => d.scenario === r.scenario)
+              if (other) {
+                r.warnings.push(
+                  `measured twice because of machine noise; the noisier attempt is in details.noisierAttempt`,
+                )
+                r.details.noisierAttempt = { figures: other.figures, invalid: other.invalid, warnings: other.warnings }
+              }
             }
-            const out = await RUNNERS[group].run(ctx, sys, round)
-            for (const r of out) log(`  ${r.scenario}: ${r.valid ? 'valid' : `INVALID — ${r.invalid.join('; ')}`}`)
-            results.push(...out)
-          } catch (err) {
-            if (aborted) throw err
-            const reason = `harness error: ${err instanceof Error ? err.message : String(err)}`
-            log(`  ${reason}`)
-            results.push(failedRun(RUNNERS[group].first, name, round, reason))
-          } finally {
-            const last = results.at(-1)
-            if (sys && last && !last.valid) {
-              // Keep what the servers said (their warnings and errors) next to the failure.
-              last.details.serverOutput = Object.fromEntries(sys.procs.map((p) => [p.name, p.output().slice(-4000)]))
-            }
-            const dead = sys?.procs.some((p) => p.child.exitCode !== null || p.child.signalCode !== null)
-            if (sys && (dead || !opts.reuseSystems)) {
-              await sys.stop()
-              running.delete(name)
-            }
+            best = keep
           }
+          results.push(...best)
         }
       }
     }

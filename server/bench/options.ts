@@ -61,6 +61,10 @@ export type BenchOptions = {
   profile: boolean
   /** A generator process above this share of one core during a measured window invalidates the run. */
   generatorCpuLimit: number
+  /** A system's run is measured again (up to `noiseRetries` times) when other processes used more
+   *  than this share of the machine's CPU during its windows; the quieter attempt is kept. */
+  noiseLimit: number
+  noiseRetries: number
   /** Hard stop for the whole run. */
   maxMinutes: number
   out: string | null
@@ -113,7 +117,9 @@ export function defaultOptions(): BenchOptions {
     reuseSystems: false,
     profile: false,
     generatorCpuLimit: 0.9,
-    maxMinutes: 15,
+    noiseLimit: 0.25,
+    noiseRetries: 1,
+    maxMinutes: 25,
     out: 'bench/results/latest.json',
     adminUrl: process.env.PARLOR_BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     databaseUrl: null,
@@ -158,6 +164,7 @@ export function quickOptions(): BenchOptions {
       stageSettleMs: 300,
     },
     reuseSystems: true,
+    noiseRetries: 0,
     maxMinutes: 5,
     out: 'bench/results/quick.json',
   }
@@ -183,10 +190,12 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --reuse / --no-reuse     keep systems up across scenarios (default: fresh processes; --quick reuses)
   --out=PATH               results JSON (default bench/results/latest.json; --quick: quick.json)
   --database-url=URL       use this migrated database instead of creating parlor_bench_<pid>
-  --max-minutes=N          hard stop`
+  --max-minutes=N          hard stop (default 25)
+  --noise-retries=N        re-measure a system when other processes used > 25% of the CPU (default 1)
+  --render=RESULTS.json    no run: rewrite the .md next to a results file from it (after report changes)`
 
 /** Parses CLI flags on top of the default or quick preset. Throws on unknown flags or bad values. */
-export function parseOptions(argv: string[]): BenchOptions | 'help' {
+export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: string } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -223,9 +232,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       'database-url': { type: 'string' },
       'max-minutes': { type: 'string' },
+      'noise-retries': { type: 'string' },
+      render: { type: 'string' },
     },
   })
   if (values.help) return 'help'
+  if (values.render) return { render: values.render }
   const o = values.quick ? quickOptions() : defaultOptions()
   const num = (name: keyof typeof values, min: number, max: number): number | undefined => {
     const raw = values[name]
@@ -276,5 +288,6 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   o.out = values.out ?? o.out
   o.databaseUrl = values['database-url'] ?? o.databaseUrl
   o.maxMinutes = num('max-minutes', 1, 120) ?? o.maxMinutes
+  o.noiseRetries = num('noise-retries', 0, 5) ?? o.noiseRetries
   return o
 }

@@ -293,12 +293,55 @@ export function renderText(
   return out.join('\n')
 }
 
+/** The few figures per scenario that carry the comparison (the README's table). */
+const HEADLINE: { scenario: ScenarioName; key: string; label: string }[] = [
+  { scenario: 'L-fan', key: 'deliveriesPerCpuSecond', label: 'deliveries per server CPU-second' },
+  { scenario: 'L-fan', key: 'latencyP99Ms', label: 'send→receive p99, ms' },
+  { scenario: 'L-chat', key: 'deliveriesPerCpuSecond', label: 'deliveries per server CPU-second' },
+  { scenario: 'L-chat', key: 'infraCpuUsPerDelivery', label: 'PostgreSQL+Redis CPU-µs per delivery' },
+  { scenario: 'L-chat', key: 'ackP99Ms', label: 'ack p99, ms' },
+  { scenario: 'L-chat', key: 'deliveryP99Ms', label: 'delivery p99, ms' },
+  { scenario: 'Login burst', key: 'loginsPerSec', label: 'logins/s' },
+  { scenario: 'Login burst', key: 'chatDeliveryP99DuringBurstMs', label: 'chat delivery p99 during the burst, ms' },
+  { scenario: 'L-chat-peak', key: 'persistedMsgPerSec', label: 'acked (Parlor: persisted) msg/s at the offered rate' },
+  { scenario: 'L-chat-peak', key: 'sustainedMsgPerSec', label: 'highest rate kept up with, msg/s' },
+  { scenario: 'L-soak', key: 'connectsPerSec', label: 'connects/s' },
+  { scenario: 'L-soak', key: 'rssKbPerConnection', label: 'RSS kB per connection' },
+  { scenario: 'L-soak', key: 'heapKbPerConnection', label: 'JS heap kB per connection' },
+  { scenario: 'L-soak', key: 'eldP99HoldMs', label: 'event-loop delay p99 holding, ms' },
+]
+
+export function renderHeadline(s: Partial<Record<ScenarioName, ScenarioSummary>>, systems: SystemName[]): string {
+  const ratioCols = RATIO_KEYS.filter((k) => {
+    const [p, b] = k.split('÷') as SystemName[]
+    return systems.includes(p) && systems.includes(b)
+  })
+  const label = (k: string) => k.replace('parlor-', 'P').replace('socketio', 'sio')
+  const out = [
+    `| Scenario | Figure | ${systems.join(' | ')} | ${ratioCols.map(label).join(' | ')} |`,
+    `|---|---|${systems.map(() => '---:').join('|')}|${ratioCols.map(() => '---:').join('|')}|`,
+  ]
+  for (const h of HEADLINE) {
+    const sum = s[h.scenario]
+    if (!sum) continue
+    const cell = (sys: SystemName) => {
+      const r = sum.systems[sys]
+      if (!r) return '–'
+      return `${num(r.figures[h.key])}${r.valid ? '' : ' (invalid)'}`
+    }
+    out.push(
+      `| ${h.scenario} | ${h.label} | ${systems.map(cell).join(' | ')} | ${ratioCols.map((k) => ratioText(sum.ratios[k]?.[h.key])).join(' | ')} |`,
+    )
+  }
+  return out.join('\n')
+}
+
 export function renderMarkdown(
   s: Partial<Record<ScenarioName, ScenarioSummary>>,
   systems: SystemName[],
   targets: Target[],
 ): string {
-  const out: string[] = []
+  const out: string[] = [renderHeadline(s, systems), '']
   for (const b of tableRows(s, systems)) {
     out.push(`**${b.title}**`, '')
     out.push(`| ${b.header.join(' | ')} |`)

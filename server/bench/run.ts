@@ -1,7 +1,9 @@
 // `npm run bench [-- flags]`: runs the benchmark and prints the table. Exit code 0 when every run is
 // valid, 3 when some run is invalid (the table says which and why), 1 when the harness failed.
+import { readFileSync, writeFileSync } from 'node:fs'
 import { abortBench, runBench } from './bench'
 import { parseOptions, USAGE } from './options'
+import { type BenchResults, renderMarkdown } from './report'
 
 let opts: ReturnType<typeof parseOptions>
 try {
@@ -12,6 +14,15 @@ try {
 }
 if (opts === 'help') {
   console.log(USAGE)
+  process.exit(0)
+}
+if ('render' in opts) {
+  const results = JSON.parse(readFileSync(opts.render, 'utf8')) as BenchResults
+  writeFileSync(
+    opts.render.replace(/\.json$/, '.md'),
+    `${renderMarkdown(results.scenarios, results.options.systems, results.targets)}\n`,
+  )
+  console.log(`wrote ${opts.render.replace(/\.json$/, '.md')}`)
   process.exit(0)
 }
 

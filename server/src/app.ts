@@ -3,6 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http'
 import { resolve } from 'node:path'
 import type { PrismaClient } from '@prisma/client'
 import express from 'express'
+import type pg from 'pg'
 import type { RedisClientType } from 'redis'
 import { authRoutes } from './auth/auth.routes'
 import { createAuthService } from './auth/auth.service'
@@ -37,7 +38,7 @@ type Redis = RedisClientType
 /** Redis connections: commands, presence subscriptions, and the adapter's subscriber. */
 export type RedisClients = { client: Redis; subscriber: Redis; adapterSubscriber: Redis }
 
-export type AppDeps = { config: Config; prisma: PrismaClient; redis: RedisClients | null; log: Logger }
+export type AppDeps = { config: Config; prisma: PrismaClient; pool: pg.Pool; redis: RedisClients | null; log: Logger }
 
 export type App = {
   /** The Express application (tests walk its routes). */
@@ -51,7 +52,7 @@ export type App = {
 }
 
 /** Wires services, REST routes and Socket.IO handlers. Used by main.ts and by the tests (port 0). */
-export function createApp({ config, prisma, redis, log }: AppDeps): App {
+export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   const passwords = createPasswords({ cost: config.BCRYPT_COST })
   const tokens = createTokens({
     secret: config.JWT_SECRET,
@@ -87,7 +88,7 @@ export function createApp({ config, prisma, redis, log }: AppDeps): App {
   const roomPresence = createRoomPresence({ io, log })
   const fanout = createFanout(io, roomPresence)
   const rooms = createRoomsService({ prisma, fanout })
-  const messages = createMessagesService({ prisma, fanout, limits, onStored: () => metrics.messagesSent.inc() })
+  const messages = createMessagesService({ prisma, pool, fanout, limits, onStored: () => metrics.messagesSent.inc() })
   const presence = createPresence({
     store: redis
       ? createRedisPresenceStore({

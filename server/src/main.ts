@@ -5,7 +5,7 @@ import { createApp, type RedisClients } from './app'
 import { ConfigError, loadConfig } from './config/env'
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './db/embedded'
 import { migrateDeploy } from './db/migrate'
-import { createPrisma } from './db/prisma'
+import { createDatabase } from './db/prisma'
 import { createLogger } from './lib/logger'
 
 async function main() {
@@ -33,9 +33,12 @@ async function main() {
     log.info('migrations applied')
   }
 
-  const prisma = createPrisma({ url: databaseUrl, poolSize: embedded ? EMBEDDED_POOL_SIZE : config.DATABASE_POOL_SIZE })
+  const { prisma, pool } = createDatabase({
+    url: databaseUrl,
+    poolSize: embedded ? EMBEDDED_POOL_SIZE : config.DATABASE_POOL_SIZE,
+  })
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : null
-  const app = createApp({ config, prisma, redis, log })
+  const app = createApp({ config, prisma, pool, redis, log })
   const port = await app.listen()
   log.info({ port }, `Parlor listening on http://localhost:${port}`)
 

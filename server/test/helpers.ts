@@ -7,7 +7,7 @@ import { type App, createApp, type RedisClients } from '../src/app'
 import { type Config, loadConfig } from '../src/config/env'
 import type { SessionDto } from '../src/contract/auth'
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../src/contract/events'
-import { createPrisma, type PrismaClient } from '../src/db/prisma'
+import { createDatabase, type PrismaClient } from '../src/db/prisma'
 import { createLogger } from '../src/lib/logger'
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>
@@ -78,14 +78,14 @@ export async function startServer(
   { logs }: { logs?: string[] } = {},
 ): Promise<TestServer> {
   const config = testConfig(env)
-  const prisma = createPrisma({ url: config.DATABASE_URL as string, poolSize: 5 })
+  const { prisma, pool } = createDatabase({ url: config.DATABASE_URL as string, poolSize: 5 })
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : null
   const log = createLogger({
     level: config.LOG_LEVEL,
     instanceId: config.instanceId,
     destination: logs ? { write: (line: string) => void logs.push(line) } : undefined,
   })
-  const app = createApp({ config, prisma, redis, log })
+  const app = createApp({ config, prisma, pool, redis, log })
   const port = await app.listen()
   return {
     url: `http://127.0.0.1:${port}`,

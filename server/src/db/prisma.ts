@@ -1,9 +1,16 @@
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '@prisma/client'
+import type pg from 'pg'
 import { makePool } from './pg-compat'
 
-/** One PrismaClient per process, created by the composition root and passed to services. */
-export function createPrisma({ url, poolSize }: { url: string; poolSize: number }): PrismaClient {
+export type Database = {
+  prisma: PrismaClient
+  /** The pool Prisma's adapter runs on; for the few hot statements that skip Prisma (message-writer.ts). */
+  pool: pg.Pool
+}
+
+/** One PrismaClient (and its pg pool) per process, created by the composition root and passed to services. */
+export function createDatabase({ url, poolSize }: { url: string; poolSize: number }): Database {
   const pool = makePool(url, {
     max: poolSize,
     allowExitOnIdle: false,
@@ -13,7 +20,8 @@ export function createPrisma({ url, poolSize }: { url: string; poolSize: number 
   // A pooled client losing its connection (PostgreSQL restart) emits 'error' on the pool; without a
   // listener that would crash the process. The pool replaces the client on the next query.
   pool.on('error', () => {})
-  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) })
+  // disposeExternalPool: prisma.$disconnect() ends the pool too.
+  return { prisma: new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }), pool }
 }
 
 export type { PrismaClient }

@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '@prisma/client'
+import type { PrismaClient } from '@prisma/client'
+import type pg from 'pg'
 import type { z } from 'zod'
 import type { Viewer } from '../contract/events'
 import type { HistoryDto, MessageDto, ZHistoryQuery, ZSendMessage } from '../contract/messages'
@@ -6,6 +7,7 @@ import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
 import type { Fanout } from '../realtime/fanout'
 import { requireRoom } from '../rooms/rooms.access'
+import { createMessageWriter } from './message-writer'
 import { messageRowSelect, toMessageDto } from './messages.dto'
 import { createRoomSequencer } from './room-sequencer'
 
@@ -14,16 +16,20 @@ type User = Extract<Viewer, { kind: 'user' }>
 
 export function createMessagesService({
   prisma,
+  pool,
   fanout,
   limits,
   onStored,
 }: {
   prisma: PrismaClient
+  /** The pg pool under `prisma`, for the batched insert (see message-writer.ts). */
+  pool: pg.Pool
   fanout: Fanout
   limits: Limits
   /** Called once per newly stored message (metrics). */
   onStored?: (message: MessageDto) => void
 }) {
+  const writer = createMessageWriter(pool)
   const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => fanout.messageCreated(message) })
 
   async function findByClientMsgId(author: User, clientMsgId: string) {
@@ -33,28 +39,37 @@ export function createMessagesService({
     })
   }
 
-  /** Inserts the message, assigning its seq, or finds the one already stored under the clientMsgId. */
+  /** Stores the message (its seq assigned in the same statement), or finds the one already stored under the clientMsgId. */
   async function insert(
     viewer: User,
     input: z.output<typeof ZSendMessage>,
   ): Promise<{ message: MessageDto; created: boolean }> {
-    let inserted: { id: string; seq: number; createdAt: Date }[]
-    try {
-      inserted = await prisma.$queryRaw`
-          WITH room AS (
-            UPDATE "Room" SET "lastSeq" = "lastSeq" + 1
-            WHERE "id" = ${input.roomId}::uuid
-              AND (NOT "isPrivate" OR EXISTS (
-                SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = ${input.roomId}::uuid AND p."userId" = ${viewer.id}::uuid))
-            RETURNING "id", "lastSeq"
-          )
-          INSERT INTO "Message" ("roomId", "seq", "authorId", "topic", "content", "clientMsgId")
-          SELECT room."id", room."lastSeq", ${viewer.id}::uuid, ${input.topic}, ${input.content}, ${input.clientMsgId} FROM room
-          RETURNING "id", "seq", "createdAt"`
-    } catch (err) {
-      if (!isDuplicateClientMsgId(err)) throw err
-      const existing = await findByClientMsgId(viewer, input.clientMsgId)
-      if (!existing) throw err
+    const result = await writer.write({
+      roomId: input.roomId,
+      authorId: viewer.id,
+      topic: input.topic,
+      content: input.content,
+      clientMsgId: input.clientMsgId,
+    })
+    if (result.stored) {
+      const message = toMessageDto(
+        {
+          id: result.id,
+          seq: result.seq,
+          createdAt: result.createdAt,
+          roomId: input.roomId,
+          topic: input.topic,
+          content: input.content,
+          clientMsgId: input.clientMsgId,
+          author: viewer,
+        },
+        viewer,
+      )
+      return { message, created: true }
+    }
+    // Nothing stored: the clientMsgId was used before, or the room is gone, or the viewer may not post.
+    const existing = await findByClientMsgId(viewer, input.clientMsgId)
+    if (existing) {
       if (existing.roomId !== input.roomId) {
         throw new AppError('conflict', {
           message: 'This clientMsgId was already used for another message.',
@@ -63,24 +78,8 @@ export function createMessagesService({
       }
       return { message: toMessageDto(existing, viewer), created: false }
     }
-    if (inserted.length === 0) {
-      // Nothing inserted: the room is gone or the viewer may not post. Say which, the usual way.
-      await requireRoom(prisma, viewer, input.roomId, 'post')
-      throw new AppError('not_found')
-    }
-    const [row] = inserted
-    const message = toMessageDto(
-      {
-        ...row,
-        roomId: input.roomId,
-        topic: input.topic,
-        content: input.content,
-        clientMsgId: input.clientMsgId,
-        author: viewer,
-      },
-      viewer,
-    )
-    return { message, created: true }
+    await requireRoom(prisma, viewer, input.roomId, 'post') // says which: not found, or may not post
+    throw new AppError('not_found')
   }
 
   return {
@@ -96,8 +95,8 @@ export function createMessagesService({
       input: z.output<typeof ZSendMessage>,
     ): Promise<{ message: MessageDto; created: boolean }> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
-      await limits.consume('messageBurst', viewer.id)
-      await limits.consume('messageSustained', viewer.id)
+      // Both limits in one Redis round trip (the client pipelines commands issued together).
+      await Promise.all([limits.consume('messageBurst', viewer.id), limits.consume('messageSustained', viewer.id)])
       const broadcast = sequencer.begin(input.roomId)
       try {
         const result = await insert(viewer, input)
@@ -140,10 +139,4 @@ export function createMessagesService({
       return { messages: page.map((row) => toMessageDto(row, viewer)), hasMore }
     },
   }
-}
-
-function isDuplicateClientMsgId(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false
-  const text = `${err.message} ${JSON.stringify(err.meta ?? {})}`
-  return (err.code === 'P2002' || err.code === 'P2010') && /clientMsgId|23505/.test(text)
 }

@@ -53,7 +53,7 @@ export type App = {
 
 /** Wires services, REST routes and Socket.IO handlers. Used by main.ts and by the tests (port 0). */
 export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
-  const passwords = createPasswords({ cost: config.BCRYPT_COST })
+  const passwords = createPasswords({ cost: config.BCRYPT_COST, concurrency: config.BCRYPT_CONCURRENCY })
   const tokens = createTokens({
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,

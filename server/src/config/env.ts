@@ -42,6 +42,8 @@ export const ZEnv = z
     /** Lifetime of a guest id (so a returning guest stays one person). */
     GUEST_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(2_592_000),
     BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+    /** Password hashes computed at once per instance; more would starve chat traffic during a login burst. */
+    BCRYPT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     /** Browser origins allowed besides the server's own (CORS and the Socket.IO handshake). */
     CORS_ORIGINS: csv.default([]),
     /** Multiplies every rate limit (server/src/limits/limits.ts); raise it for load tests only. */

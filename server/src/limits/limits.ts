@@ -32,6 +32,16 @@ export type Limits = {
   /** Throws like `consume` if `key` is already exhausted, without spending anything. */
   check(name: LimitName, key: string): Promise<void>
   reset(name: LimitName, key: string): Promise<void>
+  /**
+   * For limits spent on every message, with no Redis round trip before the work: spends from this
+   * instance's own count, and refuses when that is exhausted or when Redis last said the person is
+   * over the cluster-wide limit. Call `share` once the work is done to add the spend to the
+   * cluster-wide count (its command rides along with the broadcast's in the same write). A person
+   * sending through several instances at once can go over a limit by a message or two per instance
+   * (one more while Redis's answer is on its way back); through one instance, never.
+   */
+  spendLocal(name: LimitName, key: string): Promise<void>
+  share(name: LimitName, key: string): void
 }
 
 type Limiter = RateLimiterMemory | RateLimiterRedis
@@ -68,6 +78,36 @@ export function createLimits({
     }),
   ) as Record<LimitName, Limiter>
 
+  // spendLocal/share: this instance's counts, the cluster-wide ones, and who Redis said is over.
+  const local = new Map<LimitName, RateLimiterMemory>()
+  const shared = new Map<LimitName, RateLimiterRedis>()
+  const overUntil = new Map<string, number>() // `${name} ${key}` → ms timestamp
+  const localOf = (name: LimitName) => {
+    let limiter = local.get(name)
+    if (!limiter) {
+      const { points, duration } = LIMITS[name]
+      limiter = new RateLimiterMemory({ points: Math.max(1, Math.round(points * scale)), duration })
+      local.set(name, limiter)
+    }
+    return limiter
+  }
+  const sharedOf = (name: LimitName) => {
+    let limiter = shared.get(name)
+    if (!limiter && redis) {
+      const { points, duration } = LIMITS[name]
+      limiter = new RateLimiterRedis({
+        points: Math.max(1, Math.round(points * scale)),
+        duration,
+        keyPrefix: `${prefix}:rl:${name}`,
+        storeClient: redis,
+        useRedisPackage: true,
+        rejectIfRedisNotReady: true,
+      })
+      shared.set(name, limiter)
+    }
+    return limiter ?? null
+  }
+
   const limited = (name: LimitName, res: RateLimiterRes) => {
     onLimited?.(name)
     return new AppError('rate_limited', { retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) })
@@ -88,6 +128,27 @@ export function createLimits({
     },
     async reset(name, key) {
       await limiters[name].delete(key)
+    },
+    async spendLocal(name, key) {
+      const until = overUntil.get(`${name} ${key}`)
+      if (until !== undefined) {
+        if (until > Date.now()) throw limited(name, new RateLimiterRes(0, until - Date.now()))
+        overUntil.delete(`${name} ${key}`)
+      }
+      try {
+        await localOf(name).consume(key)
+      } catch (err) {
+        if (err instanceof RateLimiterRes) throw limited(name, err)
+        throw err
+      }
+    },
+    share(name, key) {
+      sharedOf(name)
+        ?.consume(key)
+        .catch((err: unknown) => {
+          // Over the cluster-wide limit: refuse here until it resets. Redis unreachable: local counts only.
+          if (err instanceof RateLimiterRes) overUntil.set(`${name} ${key}`, Date.now() + err.msBeforeNext)
+        })
     },
   }
 }

@@ -95,8 +95,9 @@ export function createMessagesService({
       input: z.output<typeof ZSendMessage>,
     ): Promise<{ message: MessageDto; created: boolean }> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
-      // Both limits in one Redis round trip (the client pipelines commands issued together).
-      await Promise.all([limits.consume('messageBurst', viewer.id), limits.consume('messageSustained', viewer.id)])
+      // Decided from this instance's counts; the cluster-wide counts follow with the broadcast.
+      await limits.spendLocal('messageBurst', viewer.id)
+      await limits.spendLocal('messageSustained', viewer.id)
       const broadcast = sequencer.begin(input.roomId)
       try {
         const result = await insert(viewer, input)
@@ -106,6 +107,9 @@ export function createMessagesService({
       } catch (err) {
         broadcast(null)
         throw err
+      } finally {
+        limits.share('messageBurst', viewer.id)
+        limits.share('messageSustained', viewer.id)
       }
     },
 

@@ -74,6 +74,7 @@ test('a tiny run of L-fan and L-chat is valid and exact on every system, with ra
   }
   assert.equal(r.valid, true)
   assert.ok(r.machine.cores > 0)
+  assert.ok((r.machine.roundTrips?.postgresPaced ?? 0) > 0 && (r.machine.roundTrips?.redisPaced ?? 0) > 0)
   assert.equal(r.targets.length, 6)
   assert.match(r.table, /L-fan: 1 room, 6 receivers/)
 })

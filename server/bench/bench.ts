@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type BenchDb, checkServices, cleanRedis, describeMachine, openBenchDb, planBenchDb, REPO_ROOT } from './infra'
 import type { BenchOptions, ScenarioGroup, SystemName } from './options'
+import { measureRoundTrips } from './calibrate'
 import { machineCpuUs } from './proc'
 import { sleep } from './clock'
-import { type BenchResults, evaluateTargets, renderMarkdown, renderText, summarize } from './report'
+import { type BenchResults, evaluateTargets, renderMarkdown, renderText, roundTripLine, summarize } from './report'
 import { failedRun, type RunCtx, type RunResult, type ScenarioName } from './results'
 import { runChat } from './scenarios/chat'
 import { runFan } from './scenarios/fan'
@@ -66,6 +67,8 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
       `warning: the machine was ${Math.round(machine.busyShareBeforeStart * 100)}% busy before the bench started; ` +
         'latencies will be noisy (CPU per message is less affected)',
     )
+  machine.roundTrips = await measureRoundTrips(opts.adminUrl, opts.redisUrl, { quick: opts.quick })
+  log(`${roundTripLine(machine.roundTrips)}`)
   log(`preparing the database (${opts.databaseUrl ? 'given' : 'new'}) and ${userCount} users`)
   const plan = await planBenchDb(opts.adminUrl, opts.databaseUrl)
   const env: SystemEnv = {
@@ -215,7 +218,7 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
     const file = resolve(REPO_ROOT, opts.out)
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, `${JSON.stringify(bench, null, 2)}\n`)
-    writeFileSync(file.replace(/\.json$/, '.md'), `${renderMarkdown(scenarios, opts.systems, targets)}\n`)
+    writeFileSync(file.replace(/\.json$/, '.md'), `${renderMarkdown(scenarios, opts.systems, targets, machine)}\n`)
   }
   return bench
 }

@@ -10,6 +10,7 @@ import pg from 'pg'
 import { createClient } from 'redis'
 import { createTokens } from '../src/auth/tokens'
 import { migrateDeploy } from '../src/db/migrate'
+import type { RoundTripCosts } from './calibrate'
 import { openFilesLimit } from './proc'
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..')
@@ -202,6 +203,8 @@ export type Machine = {
   loadAverageAtStart: number[]
   /** Share of all cores busy during the 2 s before the bench started (other tenants of the machine). */
   busyShareBeforeStart: number
+  /** CPU one round trip to PostgreSQL / Redis costs the caller here (calibrate.ts); null until measured. */
+  roundTrips: RoundTripCosts | null
   packages: Record<string, string>
   commit: string | null
   startedAt: string
@@ -236,6 +239,7 @@ export function describeMachine(services: { postgres: string; redis: string }): 
     openFilesLimit: openFilesLimit(),
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     busyShareBeforeStart: 0,
+    roundTrips: null,
     packages: Object.fromEntries(
       ['socket.io', 'socket.io-client', 'ws', '@socket.io/redis-adapter', '@prisma/client', 'pg', 'bcrypt'].map((p) => [
         p,

@@ -1,5 +1,6 @@
 // Turns run results into the summary: medians over rounds, Parlor ÷ baseline ratios, the issue's
 // targets, and the human-readable table (plain text and Markdown).
+import type { RoundTripCosts } from './calibrate'
 import type { Machine } from './infra'
 import type { BenchOptions, SystemName } from './options'
 import { type Figures, type RunResult, SCENARIO_NAMES, type ScenarioName } from './results'
@@ -336,10 +337,19 @@ export function renderHeadline(s: Partial<Record<ScenarioName, ScenarioSummary>>
   return out.join('\n')
 }
 
+/** One line on what a PostgreSQL / Redis round trip costs the caller on this machine. */
+export function roundTripLine(r: RoundTripCosts): string {
+  return (
+    `CPU per round trip from one Node process: PostgreSQL ${r.postgresBackToBack} µs back to back, ` +
+    `${r.postgresPaced} µs paced (one per ${r.pacedGapMs} ms); Redis ${r.redisBackToBack} µs / ${r.redisPaced} µs`
+  )
+}
+
 export function renderMarkdown(
   s: Partial<Record<ScenarioName, ScenarioSummary>>,
   systems: SystemName[],
   targets: Target[],
+  machine?: Machine,
 ): string {
   const out: string[] = [renderHeadline(s, systems), '']
   for (const b of tableRows(s, systems)) {
@@ -354,6 +364,14 @@ export function renderMarkdown(
     out.push(`| ${t.text} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'} | ${t.measured} |`)
   const problems = invalidLines(s)
   if (problems.length > 0) out.push('', 'Invalid runs:', '', ...problems.map((p) => `- ${p}`))
+  if (machine) {
+    out.push(
+      '',
+      `Machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ` +
+        `${machine.postgres}, Redis ${machine.redis}; commit ${machine.commit ?? 'unknown'}, ${machine.startedAt}.`,
+    )
+    if (machine.roundTrips) out.push('', `${roundTripLine(machine.roundTrips)}.`)
+  }
   return out.join('\n')
 }
 

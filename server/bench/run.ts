@@ -20,7 +20,7 @@ if ('render' in opts) {
   const results = JSON.parse(readFileSync(opts.render, 'utf8')) as BenchResults
   writeFileSync(
     opts.render.replace(/\.json$/, '.md'),
-    `${renderMarkdown(results.scenarios, results.options.systems, results.targets)}\n`,
+    `${renderMarkdown(results.scenarios, results.options.systems, results.targets, results.machine)}\n`,
   )
   console.log(`wrote ${opts.render.replace(/\.json$/, '.md')}`)
   process.exit(0)

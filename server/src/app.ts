@@ -112,17 +112,17 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     return work
   }
 
+  // Room events are routed by one listener shared by every socket (see handlers.route).
+  registerRoomHandlers({ prisma, messages, roomPresence, limits, handlers })
+
   io.on('connection', (socket) => {
     const { viewer } = socket.data
     attachSession(socket)
     presence.connected(viewer)
     metrics.sockets.inc({ kind: viewer.kind })
     socket.emit('presence:changed', presence.current())
-    registerRoomHandlers(socket, { prisma, messages, roomPresence, limits, handlers })
+    handlers.attach(socket) // routes the room events; counts unknown events
     registerMessageHandlers(socket, { messages, handlers, track })
-    socket.onAny((event: string) => {
-      if (!handlers.handles(event)) metrics.unknownEvents.inc()
-    })
     socket.onAnyOutgoing((event: string) => {
       if (event === 'message:created') metrics.messagesDelivered.inc()
     })

@@ -5,30 +5,25 @@ import type { Limits } from '../limits/limits'
 import type { MessagesService } from '../messages/messages.service'
 import { roomChannelFor, roomChannels } from '../realtime/channels'
 import type { Handlers } from '../realtime/handler'
-import type { AppSocket } from '../realtime/io.types'
 import type { RoomPresence } from '../realtime/room-presence'
 import { requireRoom, toRoomDto } from './rooms.access'
 
-/** `room:join`, `room:leave`, `typing:set`. */
-export function registerRoomHandlers(
-  socket: AppSocket,
-  {
-    prisma,
-    messages,
-    roomPresence,
-    limits,
-    handlers,
-  }: {
-    prisma: PrismaClient
-    messages: MessagesService
-    roomPresence: RoomPresence
-    limits: Limits
-    handlers: Handlers
-  },
-) {
-  const viewer = socket.data.viewer
-
-  handlers.on(socket, 'room:join', ZId, async (roomId) => {
+/** `room:join`, `room:leave`, `typing:set`. Called once per server; `handlers.attach` gives them to each socket. */
+export function registerRoomHandlers({
+  prisma,
+  messages,
+  roomPresence,
+  limits,
+  handlers,
+}: {
+  prisma: PrismaClient
+  messages: MessagesService
+  roomPresence: RoomPresence
+  limits: Limits
+  handlers: Handlers
+}) {
+  handlers.route('room:join', ZId, async (socket, roomId) => {
+    const { viewer } = socket.data
     await limits.consume('roomJoin', viewer.id)
     const room = await requireRoom(prisma, viewer, roomId, 'read')
     await socket.join(roomChannelFor(roomId, viewer))
@@ -46,13 +41,14 @@ export function registerRoomHandlers(
     return { room: toRoomDto(room), messages: recent }
   })
 
-  handlers.on(socket, 'room:leave', ZId, async (roomId) => {
+  handlers.route('room:leave', ZId, async (socket, roomId) => {
     const channels = roomChannels(roomId).filter((c) => socket.rooms.has(c))
     for (const c of channels) await socket.leave(c)
     if (channels.length > 0) roomPresence.changed(roomId)
   })
 
-  handlers.on(socket, 'typing:set', ZTyping, async ({ roomId, typing }) => {
+  handlers.route('typing:set', ZTyping, async (socket, { roomId, typing }) => {
+    const { viewer } = socket.data
     await requireRoom(prisma, viewer, roomId, 'post')
     if (viewer.kind !== 'user') return
     await limits.consume('typing', viewer.id)

@@ -25,8 +25,8 @@ import { createMemoryPresenceStore } from './presence/presence.store'
 import { roomIdOfChannel } from './realtime/channels'
 import { createFanout } from './realtime/fanout'
 import { createHandlers } from './realtime/handler'
-import { attachSession, createIo, useRedisAdapter } from './realtime/io'
-import type { AppServer } from './realtime/io.types'
+import { createIo, createSessions, useRedisAdapter } from './realtime/io'
+import type { AppServer, AppSocket } from './realtime/io.types'
 import { createRoomPresence } from './realtime/room-presence'
 import { registerRoomHandlers } from './rooms/rooms.handlers'
 import { roomsRoutes } from './rooms/rooms.routes'
@@ -112,30 +112,39 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     return work
   }
 
+  // What a connection gets is set up once here and shared: listeners are plain functions Socket.IO
+  // calls with the socket as `this`, so a socket costs listener slots, not closures (issue 8:
+  // memory per idle connection).
+  const sessions = createSessions()
   // Room events are routed by one listener shared by every socket (see handlers.route).
   registerRoomHandlers({ prisma, messages, roomPresence, limits, handlers })
+  const countDelivered = (event: string) => {
+    if (event === 'message:created') metrics.messagesDelivered.inc()
+  }
+  function onDisconnecting(this: AppSocket) {
+    for (const channel of this.rooms) {
+      const roomId = roomIdOfChannel(channel)
+      if (roomId) roomPresence.changed(roomId)
+    }
+  }
+  function onDisconnect(this: AppSocket) {
+    const { viewer } = this.data
+    sessions.detach(this)
+    presence.disconnected(viewer)
+    metrics.sockets.dec({ kind: viewer.kind })
+  }
 
   io.on('connection', (socket) => {
     const { viewer } = socket.data
-    attachSession(socket)
+    sessions.attach(socket)
     presence.connected(viewer)
     metrics.sockets.inc({ kind: viewer.kind })
     socket.emit('presence:changed', presence.current())
     handlers.attach(socket) // routes the room events; counts unknown events
     registerMessageHandlers(socket, { messages, handlers, track })
-    socket.onAnyOutgoing((event: string) => {
-      if (event === 'message:created') metrics.messagesDelivered.inc()
-    })
-    socket.on('disconnecting', () => {
-      for (const channel of socket.rooms) {
-        const roomId = roomIdOfChannel(channel)
-        if (roomId) roomPresence.changed(roomId)
-      }
-    })
-    socket.on('disconnect', () => {
-      presence.disconnected(viewer)
-      metrics.sockets.dec({ kind: viewer.kind })
-    })
+    socket.onAnyOutgoing(countDelivered)
+    socket.on('disconnecting', onDisconnecting)
+    socket.on('disconnect', onDisconnect)
   })
 
   let shuttingDown = false

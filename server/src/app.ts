@@ -116,8 +116,9 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // calls with the socket as `this`, so a socket costs listener slots, not closures (issue 8:
   // memory per idle connection).
   const sessions = createSessions()
-  // Room events are routed by one listener shared by every socket (see handlers.route).
+  // Socket events are routed by one listener shared by every socket (see handlers.route).
   registerRoomHandlers({ prisma, messages, roomPresence, limits, handlers })
+  registerMessageHandlers({ messages, handlers, track })
   const countDelivered = (event: string) => {
     if (event === 'message:created') metrics.messagesDelivered.inc()
   }
@@ -140,8 +141,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     presence.connected(viewer)
     metrics.sockets.inc({ kind: viewer.kind })
     socket.emit('presence:changed', presence.current())
-    handlers.attach(socket) // routes the room events; counts unknown events
-    registerMessageHandlers(socket, { messages, handlers, track })
+    handlers.attach(socket) // routes the socket's events; counts unknown events
     socket.onAnyOutgoing(countDelivered)
     socket.on('disconnecting', onDisconnecting)
     socket.on('disconnect', onDisconnect)

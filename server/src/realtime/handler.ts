@@ -16,21 +16,20 @@ type Event = keyof ClientToServerEvents
  * would turn a rejected async listener into an unhandled rejection and the client would wait
  * forever). Unknown errors are logged with the socket id and reported as `internal`.
  *
- * Prefer `route` (once per server, then `attach` on each connection): every routed event goes
- * through one router function shared by all sockets, installed with `onAny` (Socket.IO calls it
- * with the socket as `this`), which also counts events nobody handles. A connection then costs one
- * array slot, instead of a closure, its context and an event-map entry per event (several hundred
- * bytes per socket; issue 8's memory target). `on` registers a per-socket listener closure.
+ * Events are registered once per server with `route`, and `attach` gives them to each connection:
+ * every event goes through one router function shared by all sockets, installed with `onAny`
+ * (Socket.IO calls it with the socket as `this`), which also counts events nobody handles. A
+ * connection then costs one array slot, instead of a closure, its context and an event-map entry
+ * per event (several hundred bytes per socket; issue 8's memory target).
  *
  * @example handlers.route('room:leave', ZId, (socket, roomId) => leave(socket, roomId))
  */
 export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics }) {
-  const registered = new Set<string>()
   type Route = { schema: z.ZodType; run: (socket: AppSocket, input: unknown) => Promise<object | void> | object | void }
   const routes = new Map<string, Route>()
 
   // Runs a routed event on the next tick, as Socket.IO runs its own listeners (`onAny` is called
-  // synchronously on receipt): events keep their arrival order across `route` and `on`. Routed
+  // synchronously on receipt): events keep their arrival order. Routed
   // events skip `socket.use` middleware, which Parlor does not use.
   function runRoute(socket: AppSocket, event: Event, route: Route, args: unknown[]) {
     if (socket.connected) handle(socket, event, route.schema, args, (input) => route.run(socket, input))
@@ -39,7 +38,7 @@ export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics
   function router(this: AppSocket, event: string, ...args: unknown[]) {
     const route = routes.get(event)
     if (route) process.nextTick(runRoute, this, event as Event, route, args)
-    else if (!registered.has(event)) metrics.unknownEvents.inc()
+    else metrics.unknownEvents.inc()
   }
 
   function handle<S extends z.ZodType, R extends object | void>(
@@ -80,16 +79,12 @@ export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics
   }
 
   return {
-    /** Whether any socket handles `event` (others are ignored and counted as unknown). */
-    handles: (event: string) => registered.has(event),
-
     /** Handles `event` on every socket that is `attach`ed; call once per server. */
     route<S extends z.ZodType, R extends object | void>(
       event: Event,
       schema: S,
       run: (socket: AppSocket, input: z.output<S>) => Promise<R> | R,
     ) {
-      registered.add(event)
       // `run` gets `schema`'s output, parsed by `handle`: the stored type forgets which schema.
       routes.set(event, { schema, run: run as Route['run'] })
     },
@@ -97,19 +92,6 @@ export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics
     /** On connection: routes the socket's events (and counts the unknown ones, ignored). */
     attach(socket: AppSocket) {
       socket.onAny(router)
-    },
-
-    /** Handles `event` on this one socket, with a listener closure of its own (see `route`). */
-    on<S extends z.ZodType, R extends object | void>(
-      socket: AppSocket,
-      event: Event,
-      schema: S,
-      run: (input: z.output<S>) => Promise<R> | R,
-    ) {
-      registered.add(event)
-      // An inline arrow, not a named const: tsx (esbuild keepNames) would give a named one a `name`
-      // property of its own, a 256-byte dictionary per socket.
-      socket.on(event, ((...args: unknown[]) => handle(socket, event, schema, args, run)) as never)
     },
   }
 }

@@ -23,7 +23,7 @@ test('the hashing gate runs at most `limit` tasks at once, in arrival order, and
   // 2 running + 4 waiting; fill the rest of the queue, then one more is refused.
   const overflow = Array.from({ length: MAX_WAITING_HASHES - 4 }, (_, i) => gated(task(100 + i)))
   await assert.rejects(gated(task(-1)), (err: unknown) => err instanceof AppError && err.code === 'unavailable')
-  while (releases.length > 0 || started.length < 2 + MAX_WAITING_HASHES) {
+  for (let spins = 0; spins < 10_000 && (releases.length > 0 || started.length < 2 + MAX_WAITING_HASHES); spins++) {
     await new Promise((r) => setImmediate(r))
     releases.shift()?.()
   }

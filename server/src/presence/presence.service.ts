@@ -5,8 +5,16 @@ import type { PresenceStore } from './presence.store'
 
 export type Presence = ReturnType<typeof createPresence>
 
-/** Coalescing window: counts are recomputed and broadcast at most this often. */
-const RECOMPUTE_DELAY_MS = 200
+/**
+ * Coalescing window: counts are recomputed and broadcast at most this often. A broadcast is one frame
+ * per local socket, so the window grows with them: 200 ms up to 1 000 sockets, then 0.2 ms per socket
+ * up to 2 s (10 000 sockets). While people keep arriving, an instance holding 10 000 sockets sends
+ * 5 000 presence frames a second instead of 50 000 (issue 8's soak: that churn alone cost ~2.7 kB of
+ * RSS per connection); the counts still move within two seconds.
+ */
+export function recomputeDelayMs(localSockets: number): number {
+  return Math.min(2_000, Math.max(200, Math.round(localSockets * 0.2)))
+}
 
 export const personOf = (viewer: Viewer) => (viewer.kind === 'user' ? `u:${viewer.id}` : `g:${viewer.id}`)
 
@@ -27,6 +35,7 @@ export function createPresence({
   log: Logger
 }) {
   const local = new Map<string, number>()
+  let localSockets = 0
   let last: PresenceCounts = { guests: 0, users: 0 }
   let timer: NodeJS.Timeout | null = null
   let heartbeat: NodeJS.Timeout | null = null
@@ -49,10 +58,11 @@ export function createPresence({
   }
 
   function schedule() {
-    if (!timer && !stopped) timer = setTimeout(recompute, RECOMPUTE_DELAY_MS)
+    if (!timer && !stopped) timer = setTimeout(recompute, recomputeDelayMs(localSockets))
   }
 
   function change(person: string, delta: 1 | -1) {
+    localSockets = Math.max(0, localSockets + delta)
     const sockets = Math.max(0, (local.get(person) ?? 0) + delta)
     if (sockets > 0) local.set(person, sockets)
     else local.delete(person)

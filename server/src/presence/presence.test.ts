@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { api, type ClientSocket, connect, eventually, register, startServer, type TestServer } from '../../test/helpers'
 import type { PresenceCounts } from '../contract/presence'
+import { recomputeDelayMs } from './presence.service'
 
 let server: TestServer
 before(async () => {
@@ -72,4 +73,14 @@ test('a burst of connections is coalesced into a few broadcasts', async () => {
   )
   for (const s of burst) s.close()
   observer.close()
+})
+
+test('the coalescing window grows with the sockets a broadcast reaches: 200 ms to 1 000, then up to 2 s', () => {
+  assert.equal(recomputeDelayMs(0), 200)
+  assert.equal(recomputeDelayMs(1_000), 200)
+  assert.equal(recomputeDelayMs(5_000), 1_000)
+  assert.equal(recomputeDelayMs(10_000), 2_000)
+  assert.equal(recomputeDelayMs(100_000), 2_000)
+  // Frames per second during churn stay bounded: sockets / window.
+  for (const n of [2_000, 10_000, 50_000]) assert.ok(n / (recomputeDelayMs(n) / 1000) <= 25_000)
 })

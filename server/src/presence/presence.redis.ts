@@ -48,9 +48,17 @@ export function createRedisPresenceStore({
   const channel = `${prefix}:presence:changed`
 
   return {
-    async set(person, sockets) {
-      if (sockets > 0) await redis.hSet(connKey, person, sockets)
-      else await redis.hDel(connKey, person)
+    async set(changes) {
+      const present: Record<string, number> = {}
+      const gone: string[] = []
+      for (const [person, sockets] of changes) {
+        if (sockets > 0) present[person] = sockets
+        else gone.push(person)
+      }
+      const multi = redis.multi()
+      if (gone.length > 0) multi.hDel(connKey, gone)
+      if (Object.keys(present).length > 0) multi.hSet(connKey, present)
+      await multi.publish(channel, instanceId).exec()
     },
     async heartbeat(local) {
       const multi = redis.multi().del(connKey)
@@ -63,9 +71,6 @@ export function createRedisPresenceStore({
         arguments: [String(Date.now()), String(ttlMs), connPrefix],
       })) as [number, number]
       return { guests, users }
-    },
-    async announce() {
-      await redis.publish(channel, instanceId)
     },
     async subscribe(listener) {
       await subscriber.subscribe(channel, (from) => {

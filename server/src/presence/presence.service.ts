@@ -16,6 +16,9 @@ export function recomputeDelayMs(localSockets: number): number {
   return Math.min(2_000, Math.max(200, Math.round(localSockets * 0.2)))
 }
 
+/** Local changes wait this long to be written together. */
+const FLUSH_DELAY_MS = 50
+
 export const personOf = (viewer: Viewer) => (viewer.kind === 'user' ? `u:${viewer.id}` : `g:${viewer.id}`)
 
 /**
@@ -61,16 +64,30 @@ export function createPresence({
     if (!timer && !stopped) timer = setTimeout(recompute, recomputeDelayMs(localSockets))
   }
 
+  // Changes are written to the store together, FLUSH_DELAY_MS after the first one: a burst of
+  // connections costs one Redis write (and one announcement) per flush, not two per connection.
+  const dirty = new Set<string>()
+  let flushTimer: NodeJS.Timeout | null = null
+
+  async function flush() {
+    flushTimer = null
+    const changes = new Map([...dirty].map((person) => [person, local.get(person) ?? 0]))
+    dirty.clear()
+    try {
+      await store.set(changes)
+    } catch (err) {
+      warn('update')(err) // the next heartbeat rewrites the whole entry
+    }
+    schedule()
+  }
+
   function change(person: string, delta: 1 | -1) {
     localSockets = Math.max(0, localSockets + delta)
     const sockets = Math.max(0, (local.get(person) ?? 0) + delta)
     if (sockets > 0) local.set(person, sockets)
     else local.delete(person)
-    store
-      .set(person, sockets)
-      .then(() => store.announce())
-      .catch(warn('update'))
-    schedule()
+    dirty.add(person)
+    if (!flushTimer && !stopped) flushTimer = setTimeout(() => void flush(), FLUSH_DELAY_MS)
   }
 
   return {
@@ -94,6 +111,7 @@ export function createPresence({
     async stop() {
       stopped = true
       if (timer) clearTimeout(timer)
+      if (flushTimer) clearTimeout(flushTimer)
       if (heartbeat) clearInterval(heartbeat)
       await store.close().catch(warn('close'))
     },

@@ -5,13 +5,11 @@ import type { PresenceCounts } from '../contract/presence'
  * how many sockets each person has on it, and counts are distinct people over live instances.
  */
 export type PresenceStore = {
-  /** Record this instance's current sockets per person (the full local picture). */
-  set(person: string, sockets: number): Promise<void>
+  /** Record this instance's current sockets for these people (0 = gone) and tell the other instances. */
+  set(changes: ReadonlyMap<string, number>): Promise<void>
   /** Rewrite this instance's whole entry and prove it is alive; also repairs a Redis that lost its data. */
   heartbeat(local: ReadonlyMap<string, number>): Promise<void>
   counts(): Promise<PresenceCounts>
-  /** Tell the other instances that counts may have changed. */
-  announce(): Promise<void>
   /** Call `listener` when another instance announces a change. */
   subscribe(listener: () => void): Promise<void>
   /** Remove this instance's entry (graceful shutdown). */
@@ -24,9 +22,11 @@ export const isUserPerson = (person: string) => person.startsWith('u:')
 export function createMemoryPresenceStore(): PresenceStore {
   const people = new Map<string, number>()
   return {
-    async set(person, sockets) {
-      if (sockets > 0) people.set(person, sockets)
-      else people.delete(person)
+    async set(changes) {
+      for (const [person, sockets] of changes) {
+        if (sockets > 0) people.set(person, sockets)
+        else people.delete(person)
+      }
     },
     async heartbeat() {},
     async counts() {
@@ -34,7 +34,6 @@ export function createMemoryPresenceStore(): PresenceStore {
       for (const person of people.keys()) if (isUserPerson(person)) users++
       return { guests: people.size - users, users }
     },
-    async announce() {},
     async subscribe() {},
     async close() {
       people.clear()

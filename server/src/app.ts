@@ -101,6 +101,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       : createMemoryPresenceStore(),
     heartbeatMs: config.PRESENCE_HEARTBEAT_SECONDS * 1000,
     broadcast: (counts) => io.local.emit('presence:changed', counts),
+    onInstanceLost: () => roomPresence.refreshLocalRooms(),
     log,
   })
 

@@ -3,8 +3,10 @@ import type { PresenceStore } from './presence.store'
 
 type Redis = RedisClientType
 
+const LOST = 'lost:'
+
 // Counts distinct people over live instances in one round trip, reaping instances whose heartbeat
-// is older than the TTL (a crashed instance's people disappear within one TTL).
+// is older than the TTL (a crashed instance's people disappear within one TTL); also says how many it reaped.
 // KEYS[1] = instances zset; ARGV = now ms, ttl ms, per-instance hash key prefix.
 const COUNT_SCRIPT = `
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
@@ -21,13 +23,14 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     end
   end
 end
-return { guests, users }`
+return { guests, users, #dead }`
 
 /**
  * Redis layout (prefix `P`):
  * - `P:presence:instances` zset: instance id → last heartbeat (ms)
  * - `P:presence:conn:<instance>` hash: person → sockets on that instance (expires if never refreshed)
- * - channel `P:presence:changed`: "counts may have changed", payload = announcing instance
+ * - channel `P:presence:changed`: "counts may have changed", payload = announcing instance; or
+ *   `lost:<reaper>`: a dead instance was just reaped (its sockets are gone from every room)
  */
 export function createRedisPresenceStore({
   redis,
@@ -66,15 +69,18 @@ export function createRedisPresenceStore({
       await multi.zAdd(instancesKey, { score: Date.now(), value: instanceId }).exec()
     },
     async counts() {
-      const [guests, users] = (await redis.eval(COUNT_SCRIPT, {
+      const [guests, users, reaped] = (await redis.eval(COUNT_SCRIPT, {
         keys: [instancesKey],
         arguments: [String(Date.now()), String(ttlMs), connPrefix],
-      })) as [number, number]
+      })) as [number, number, number]
+      if (reaped > 0) await redis.publish(channel, `${LOST}${instanceId}`)
       return { guests, users }
     },
-    async subscribe(listener) {
+    async subscribe(listener, onInstanceLost) {
       await subscriber.subscribe(channel, (from) => {
-        if (from !== instanceId) listener()
+        if (from.startsWith(LOST))
+          onInstanceLost() // the reaper hears it too
+        else if (from !== instanceId) listener()
       })
     },
     async close() {

@@ -30,11 +30,14 @@ export function createPresence({
   store,
   heartbeatMs,
   broadcast,
+  onInstanceLost = () => {},
   log,
 }: {
   store: PresenceStore
   heartbeatMs: number
   broadcast: (counts: PresenceCounts) => void
+  /** Another instance died and was reaped (room presence computed before then is stale). */
+  onInstanceLost?: () => void
   log: Logger
 }) {
   const local = new Map<string, number>()
@@ -93,7 +96,7 @@ export function createPresence({
   return {
     async start() {
       await store.heartbeat(local)
-      await store.subscribe(schedule)
+      await store.subscribe(schedule, onInstanceLost)
       last = await store.counts()
       heartbeat = setInterval(() => {
         store.heartbeat(local).catch(warn('heartbeat'))

@@ -10,8 +10,11 @@ export type PresenceStore = {
   /** Rewrite this instance's whole entry and prove it is alive; also repairs a Redis that lost its data. */
   heartbeat(local: ReadonlyMap<string, number>): Promise<void>
   counts(): Promise<PresenceCounts>
-  /** Call `listener` when another instance announces a change. */
-  subscribe(listener: () => void): Promise<void>
+  /**
+   * Call `listener` when another instance announces a change, and `onInstanceLost` (on every
+   * instance) when a dead instance has been reaped: its sockets left every room without a word.
+   */
+  subscribe(listener: () => void, onInstanceLost: () => void): Promise<void>
   /** Remove this instance's entry (graceful shutdown). */
   close(): Promise<void>
 }

@@ -326,6 +326,35 @@ describe('faults under load', () => {
     },
   )
 
+  test('room presence drops the people of an instance killed with SIGKILL', { timeout: 60_000 }, async () => {
+    const [a, b] = await cluster(2, { PRESENCE_TTL_SECONDS: '4', PRESENCE_HEARTBEAT_SECONDS: '1' })
+    const xavier = await register(b.url)
+    const yvonne = await register(b.url)
+    const room = (await api(b.url, 'POST', '/api/rooms', { token: yvonne.token, body: { name: uniqueName('rp') } }))
+      .body.room.id
+    const onA = await connect(a.url, xavier.token)
+    const onB = await connect(b.url, yvonne.token)
+    const seen: string[][] = []
+    onB.on('room:presence', (p) => {
+      if (p.roomId === room) seen.push(p.users)
+    })
+    assert.equal((await ack(onA, 'room:join', room)).ok, true)
+    assert.equal((await ack(onB, 'room:join', room)).ok, true)
+    const both = [xavier.user.username, yvonne.user.username].sort()
+    await eventually(() => JSON.stringify(seen.at(-1)) === JSON.stringify(both), 10_000, 'both in the room')
+    onA.io.opts.reconnection = false
+    a.kill('SIGKILL')
+    await a.exited
+    // Nobody joins or leaves from here on: only the reaping of the dead instance can correct the list.
+    await eventually(
+      () => JSON.stringify(seen.at(-1)) === JSON.stringify([yvonne.user.username]),
+      20_000,
+      'room presence without the dead instance',
+    )
+    onA.close()
+    onB.close()
+  })
+
   test(
     'Redis restart under load: sends keep being stored and acknowledged; fan-out resumes; clients fill the gap',
     {

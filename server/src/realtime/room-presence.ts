@@ -1,5 +1,5 @@
 import type { Logger } from '../lib/logger'
-import { roomChannels } from './channels'
+import { roomChannels, roomIdOfChannel } from './channels'
 import type { AppServer } from './io.types'
 
 const DELAY_MS = 150
@@ -52,6 +52,16 @@ export function createRoomPresence({ io, log }: { io: AppServer; log: Logger }) 
     accessRevoked(roomId: string) {
       generations.set(roomId, (generations.get(roomId) ?? 0) + 1)
       changed(roomId)
+    },
+    /**
+     * Another instance died: its sockets left their rooms without a disconnect event anyone heard.
+     * Recompute every room this instance has viewers in (every instance does this for its own).
+     */
+    refreshLocalRooms() {
+      for (const channel of io.of('/').adapter.rooms.keys()) {
+        const roomId = roomIdOfChannel(channel)
+        if (roomId) changed(roomId)
+      }
     },
     stop() {
       for (const t of pending.values()) clearTimeout(t)

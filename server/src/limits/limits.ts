@@ -78,35 +78,14 @@ export function createLimits({
     }),
   ) as Record<LimitName, Limiter>
 
-  // spendLocal/share: this instance's counts, the cluster-wide ones, and who Redis said is over.
-  const local = new Map<LimitName, RateLimiterMemory>()
-  const shared = new Map<LimitName, RateLimiterRedis>()
+  // spendLocal/share: this instance's own counts (`limiters` count cluster-wide), and who Redis said is over.
+  const local = Object.fromEntries(
+    Object.entries(LIMITS).map(([name, { points, duration }]) => [
+      name,
+      new RateLimiterMemory({ points: Math.max(1, Math.round(points * scale)), duration }),
+    ]),
+  ) as Record<LimitName, RateLimiterMemory>
   const overUntil = new Map<string, number>() // `${name} ${key}` → ms timestamp
-  const localOf = (name: LimitName) => {
-    let limiter = local.get(name)
-    if (!limiter) {
-      const { points, duration } = LIMITS[name]
-      limiter = new RateLimiterMemory({ points: Math.max(1, Math.round(points * scale)), duration })
-      local.set(name, limiter)
-    }
-    return limiter
-  }
-  const sharedOf = (name: LimitName) => {
-    let limiter = shared.get(name)
-    if (!limiter && redis) {
-      const { points, duration } = LIMITS[name]
-      limiter = new RateLimiterRedis({
-        points: Math.max(1, Math.round(points * scale)),
-        duration,
-        keyPrefix: `${prefix}:rl:${name}`,
-        storeClient: redis,
-        useRedisPackage: true,
-        rejectIfRedisNotReady: true,
-      })
-      shared.set(name, limiter)
-    }
-    return limiter ?? null
-  }
 
   const limited = (name: LimitName, res: RateLimiterRes) => {
     onLimited?.(name)
@@ -136,19 +115,19 @@ export function createLimits({
         overUntil.delete(`${name} ${key}`)
       }
       try {
-        await localOf(name).consume(key)
+        await local[name].consume(key)
       } catch (err) {
         if (err instanceof RateLimiterRes) throw limited(name, err)
         throw err
       }
     },
     share(name, key) {
-      sharedOf(name)
-        ?.consume(key)
-        .catch((err: unknown) => {
-          // Over the cluster-wide limit: refuse here until it resets. Redis unreachable: local counts only.
-          if (err instanceof RateLimiterRes) overUntil.set(`${name} ${key}`, Date.now() + err.msBeforeNext)
-        })
+      if (!redis) return // one instance: its own counts are the whole picture
+      limiters[name].consume(key).catch((err: unknown) => {
+        // Over the cluster-wide limit: refuse here until it resets. (While Redis is unreachable the
+        // insurance limiter answers from this instance's counts, which `spendLocal` already enforces.)
+        if (err instanceof RateLimiterRes) overUntil.set(`${name} ${key}`, Date.now() + err.msBeforeNext)
+      })
     },
   }
 }

@@ -88,10 +88,10 @@ type Pending = { message: NewMessage; waiter: Waiter; repeats: Waiter[] }
  * Prisma's per-query overhead was the largest single item in the send path's CPU profile.
  */
 export function createMessageWriter(pool: pg.Pool): MessageWriter {
-  let queue = new Map<string, Pending>()
+  const queue = new Map<string, Pending>()
   let running: Promise<void> | null = null
 
-  const keyOf = (m: NewMessage) => `${m.authorId}\u0000${m.clientMsgId}`
+  const keyOf = (m: { authorId: string; clientMsgId: string }) => `${m.authorId}\u0000${m.clientMsgId}`
 
   async function insert(batch: Pending[]): Promise<Map<string, WriteResult>> {
     if (batch.length === 1) return insertOne(batch[0].message)
@@ -124,7 +124,7 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
   function byKey(rows: Row[]): Map<string, WriteResult> {
     const results = new Map<string, WriteResult>()
     for (const row of rows) {
-      results.set(`${row.authorId}\u0000${row.clientMsgId}`, {
+      results.set(keyOf(row), {
         stored: true,
         id: row.id,
         seq: row.seq,
@@ -162,9 +162,12 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
 
   async function run() {
     while (queue.size > 0) {
-      const all = [...queue.values()]
-      const batch = all.slice(0, MAX_BATCH)
-      queue = new Map(all.slice(MAX_BATCH).map((p) => [keyOf(p.message), p]))
+      const batch: Pending[] = []
+      for (const [key, p] of queue) {
+        if (batch.length === MAX_BATCH) break
+        batch.push(p)
+        queue.delete(key) // the oldest first: a Map iterates in insertion order
+      }
       await flush(batch)
     }
     running = null

@@ -79,7 +79,7 @@ function lastReadyStatus(out: Buffer): string | null {
 }
 
 class Session {
-  private buffer = Buffer.alloc(0)
+  private buffer: Buffer = Buffer.alloc(0)
   private started = false
   private closed = false
   private pending: Buffer[] = []

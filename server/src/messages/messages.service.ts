@@ -88,7 +88,8 @@ export function createMessagesService({
      * same statement that inserts the row (the room row is locked by the UPDATE until commit), so per
      * room seqs are 1, 2, 3… and commit in order. The room's access rule is re-checked inside that
      * statement, so a participant removed a moment ago cannot slip a message in.
-     * Re-sending a clientMsgId returns the stored message with `created: false` and stores nothing.
+     * Re-sending a clientMsgId returns the stored message with `created: false`, stores nothing, and
+     * broadcasts that message again (idempotent for clients, which keep one message per seq).
      */
     async send(
       viewer: Viewer,
@@ -101,7 +102,9 @@ export function createMessagesService({
       const broadcast = sequencer.begin(input.roomId)
       try {
         const result = await insert(viewer, input)
-        broadcast(result.created ? result.message : null)
+        // A retry that finds its message already stored broadcasts it again: the instance that stored
+        // it may have died before its own broadcast. Clients drop the copies by seq.
+        broadcast(result.message)
         if (result.created) onStored?.(result.message)
         return result
       } catch (err) {

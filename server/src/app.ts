@@ -101,7 +101,13 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       : createMemoryPresenceStore(),
     heartbeatMs: config.PRESENCE_HEARTBEAT_SECONDS * 1000,
     broadcast: (counts) => io.local.emit('presence:changed', counts),
-    onInstanceLost: () => roomPresence.refreshLocalRooms(),
+    onInstanceLost: () => {
+      roomPresence.refreshLocalRooms()
+      // The dead instance may have stored messages (and acked some) that it never broadcast: every
+      // instance tells its own clients to catch up from history.
+      log.info('an instance was reaped: asking local clients to catch up')
+      io.local.emit('sync:required')
+    },
     log,
   })
 

@@ -121,8 +121,16 @@ export function createIo(
 /**
  * Joins instances through Redis sharded pub/sub (Redis 7). "static" puts every broadcast of the
  * namespace on one channel, so a socketsLeave and a later message broadcast reach other instances in
- * the order they were sent. While Redis is away, broadcasts from other instances cannot reach this
- * instance's sockets; when it is back, they are told to fetch what they missed (`sync:required`).
+ * the order they were sent.
+ *
+ * Redis pub/sub keeps nothing, so a broken link loses broadcasts in whichever direction was down, and
+ * nobody can tell which rooms they were for. When the link is back, the clients that may have missed
+ * something are told to fetch it from history (`sync:required`, which they answer by reading every
+ * room they show after their last contiguous seq):
+ * - this instance's subscription was down: broadcasts from the others never reached its own sockets,
+ *   so its own sockets are told;
+ * - its publishing connection was down: the messages it stored and acked meanwhile reached only its
+ *   own sockets, so every socket of every instance is told (one broadcast through the adapter).
  */
 export function useRedisAdapter(
   io: AppServer,
@@ -134,17 +142,29 @@ export function useRedisAdapter(
       subscriptionMode: 'static',
     }),
   )
-  let redisDown = false
-  const markDown = () => {
-    redisDown = true
-  }
-  redis.adapterSubscriber.on('error', markDown)
-  redis.adapterSubscriber.on('reconnecting', markDown)
-  redis.adapterSubscriber.on('ready', () => {
-    if (!redisDown) return
-    redisDown = false
-    log.info('redis is back: asking local clients to catch up')
+  onRecovered(redis.adapterSubscriber, () => {
+    log.info('redis subscription is back: asking local clients to catch up')
     io.local.emit('sync:required')
+  })
+  onRecovered(redis.client, () => {
+    log.info('redis publishing is back: asking every client of every instance to catch up')
+    io.emit('sync:required')
+  })
+}
+
+/** Calls `recovered` each time `client` is ready again after losing its connection (not on the first connect). */
+function onRecovered(client: RedisClients['client'], recovered: () => void) {
+  let down = false
+  const markDown = () => {
+    down = true
+  }
+  client.on('error', markDown)
+  client.on('reconnecting', markDown)
+  // node-redis emits 'ready' only after the resubscriptions were answered: nothing is missed after it.
+  client.on('ready', () => {
+    if (!down) return
+    down = false
+    recovered()
   })
 }
 

@@ -415,3 +415,50 @@ export async function startPrivatePostgres(): Promise<{
     },
   }
 }
+
+/**
+ * A TCP proxy on a free loopback port to `target` ("host:port"), standing for one instance's network
+ * link: `cut()` resets every connection through it and refuses new ones until `restore()`.
+ */
+export async function startTcpProxy(target: string): Promise<{
+  port: number
+  cut(): void
+  restore(): void
+  stop(): Promise<void>
+}> {
+  const net = await import('node:net')
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))]
+  const open = new Set<import('node:net').Socket>()
+  let down = false
+  const server = net.createServer((inbound) => {
+    if (down) return void inbound.resetAndDestroy()
+    const outbound = net.connect({ host, port })
+    open.add(inbound).add(outbound)
+    const end = () => {
+      open.delete(inbound)
+      open.delete(outbound)
+      inbound.destroy()
+      outbound.destroy()
+    }
+    inbound.on('error', end).on('close', end)
+    outbound.on('error', end).on('close', end)
+    inbound.pipe(outbound).pipe(inbound)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const cut = () => {
+    down = true
+    for (const s of open) s.resetAndDestroy()
+    open.clear()
+  }
+  return {
+    port: (server.address() as { port: number }).port,
+    cut,
+    restore() {
+      down = false
+    },
+    async stop() {
+      cut()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}

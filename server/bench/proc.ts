@@ -15,8 +15,37 @@ function ticksPerSecond(): number {
   return clockTicks
 }
 
-/** User + system CPU time of a process (all its threads), in µs; null when it is gone. */
+/**
+ * CPU time of a process (all its threads), in µs; null when it is gone.
+ *
+ * Summed from each thread's `/proc/<pid>/task/<tid>/schedstat` (nanoseconds). `/proc/<pid>/stat`
+ * counts in clock ticks (10 ms), so a short window on a lightly loaded server could read 0 µs and
+ * its per-CPU figures and ratios went missing (issue 12: the smoke test's "L-chat-peak has the
+ * parlor-2÷socketio ratio: got undefined" under load). Node's threads (main, libuv pool, V8 workers)
+ * live as long as the process, so the live threads' sum is the process's CPU time; a thread that
+ * ended is still counted through the tick total, which is used when it is larger.
+ */
 export function cpuUs(pid: number): number | null {
+  const ticks = tickCpuUs(pid)
+  if (ticks === null) return null
+  let ns = 0
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  } catch {
+    return ticks
+  }
+  const precise = ns / 1000
+  // Within one tick of each other: the precise sum. Otherwise threads ended and took time with them.
+  return precise + 1_000_000 / ticksPerSecond() >= ticks ? precise : ticks
+}
+
+function tickCpuUs(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the command name (which may contain spaces) start after the last ')'.

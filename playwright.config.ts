@@ -4,6 +4,22 @@ import { defineConfig, devices } from '@playwright/test'
 // in Debian's Chromium (Playwright's own browser download is not reachable here).
 const port = Number(process.env.E2E_PORT ?? 4391)
 
+const browser = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  },
+}
+
 export default defineConfig({
   testDir: './e2e',
   outputDir: './test-results',
@@ -21,23 +37,9 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
-    {
-      name: 'chromium-system',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
-    },
+    // Against the production server on the machine's PostgreSQL and Redis (global-setup.ts).
+    { name: 'chromium-system', testIgnore: /newcomer\//, use: browser },
+    // Against what the README's run command starts: `npm start`, embedded PGlite, no Redis.
+    { name: 'newcomer', testMatch: /newcomer\/.*\.spec\.ts/, use: browser },
   ],
 })

@@ -1,0 +1,119 @@
+// The first hour of a newcomer, on exactly what the README's run command starts (`npm start`, embedded
+// PGlite, no Redis): three people, a public and a private room, 100+ messages interleaved from three
+// browser contexts and REST, idle gaps longer than the database pool's idle timeout (10 s), a kill -9
+// of the server in the middle, and history after the restart. On the previous embedded database every
+// send after the first idle gap failed ("prepared statement already exists", issue 12).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect, test } from '@playwright/test'
+import {
+  type Account,
+  composer,
+  createRoomViaApi,
+  LOBBY_ID,
+  messageItems,
+  openAs,
+  type Person,
+  postViaApi,
+  registerViaApi,
+  roomLink,
+  shownSeqs,
+} from '../support/app'
+import { type ReadmeServer, startReadmeServer } from '../support/readme-server'
+
+const port = Number(process.env.E2E_PORT ?? 4391) + 2
+const dataDir = mkdtempSync(join(tmpdir(), 'parlor-newcomer-'))
+let server: ReadmeServer | undefined
+
+test.afterAll(async () => {
+  await server?.stop('SIGTERM')
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+/** Sends from the composer and waits until the server has stored it (the pending row is gone). */
+async function say(person: Person, text: string) {
+  await composer(person.page).fill(text)
+  await composer(person.page).press('Enter')
+  await expect(messageItems(person.page).filter({ hasText: text })).toHaveCount(1)
+  await expect(person.page.getByTestId('pending-message')).toHaveCount(0)
+}
+
+test('three people, a public and a private room, 100+ messages, idle gaps and a kill -9 on the README setup', async ({
+  browser,
+}) => {
+  test.setTimeout(300_000)
+  server = await startReadmeServer({ port, dataDir, name: 'newcomer' })
+  const base = server.url
+  const [ann, ben, cam] = await Promise.all(['ann', 'ben', 'cam'].map((stem) => registerViaApi(stem, base)))
+  const plans = await createRoomViaApi(ann, { name: 'plans', isPrivate: true, participants: [ben.user.username] }, base)
+  const people = await Promise.all([ann, ben, cam].map((who) => openAs(browser, who, { base })))
+  const [annPage, benPage, camPage] = people
+
+  const lobby: string[] = []
+  const secret: string[] = []
+  // One round: each person writes in the lobby from the browser, cam also through REST, and ann and
+  // ben in the private room through REST. 6 messages; at most 2 per person per round, paced under the
+  // default limit of 15 messages per 10 s, as people typing would be.
+  const round = async (r: number) => {
+    const started = Date.now()
+    const rest = (who: Account, room: string, text: string, into: string[]) =>
+      postViaApi(who, room, text, base).then(() => into.push(text))
+    await Promise.all([
+      say(annPage, `ann ${r}`).then(() => lobby.push(`ann ${r}`)),
+      say(benPage, `ben ${r}`).then(() => lobby.push(`ben ${r}`)),
+      say(camPage, `cam ${r}`).then(() => lobby.push(`cam ${r}`)),
+      rest(cam, LOBBY_ID, `cam via REST ${r}`, lobby),
+      rest(ann, plans.id, `plans from ann ${r}`, secret),
+      rest(ben, plans.id, `plans from ben ${r}`, secret),
+    ])
+    await sleep(Math.max(0, 1600 - (Date.now() - started)))
+  }
+
+  for (let r = 0; r < 6; r++) await round(r)
+  await sleep(11_000) // every database pool client is closed after 10 s idle
+  for (let r = 6; r < 12; r++) await round(r)
+
+  // kill -9 in the middle of the session, then the README's command again.
+  await server.stop('SIGKILL')
+  for (const p of people) await expect(p.page.getByTestId('connection-banner')).toBeVisible()
+  server = await startReadmeServer({ port, dataDir, name: 'newcomer' })
+  for (const p of people) await expect(p.page.getByTestId('connection-banner')).toBeHidden({ timeout: 30_000 })
+
+  for (let r = 12; r < 18; r++) await round(r)
+  await sleep(11_000)
+  await round(18)
+  expect(lobby.length + secret.length).toBeGreaterThanOrEqual(100)
+
+  // Every open page holds every lobby message exactly once, in one gap-free order.
+  for (const p of people) {
+    await expect(messageItems(p.page)).toHaveCount(lobby.length)
+    expect(await shownSeqs(p.page)).toEqual(lobby.map((_, i) => i + 1))
+    const texts = await messageItems(p.page).locator('.text').allTextContents()
+    expect(texts.toSorted()).toEqual(lobby.toSorted())
+  }
+
+  // History after the restart, through REST and in a browser that opens the private room now.
+  const history = await (await fetch(`${base}/api/rooms/${LOBBY_ID}/messages?limit=100`)).json()
+  expect(history.messages.map((m: { content: string }) => m.content).toSorted()).toEqual(lobby.toSorted())
+  await roomLink(benPage.page, 'plans').click()
+  await expect(messageItems(benPage.page)).toHaveCount(Math.min(secret.length, 50))
+  const shownSecret = await messageItems(benPage.page).locator('.text').allTextContents()
+  expect(shownSecret.every((t) => secret.includes(t))).toBe(true)
+  const plansHistory = await (
+    await fetch(`${base}/api/rooms/${plans.id}/messages?limit=100`, {
+      headers: { Authorization: `Bearer ${ben.token}` },
+    })
+  ).json()
+  expect(plansHistory.messages.map((m: { content: string }) => m.content).toSorted()).toEqual(secret.toSorted())
+
+  // The outsider neither sees the private room nor reads it.
+  await expect(roomLink(camPage.page, 'plans')).toHaveCount(0)
+  const outsider = await fetch(`${base}/api/rooms/${plans.id}/messages`, {
+    headers: { Authorization: `Bearer ${cam.token}` },
+  })
+  expect(outsider.status).toBe(404)
+
+  for (const p of people) await p.context.close()
+})

@@ -39,7 +39,7 @@ test('log-in and register forms show the server’s validation messages inline',
   await register.getByRole('button', { name: 'Create account' }).click()
   await expect(register.getByText('Username must be 3–32 characters: letters, digits, _ or -.')).toBeVisible()
   await expect(register.getByText('Email must be a valid email.')).toBeVisible()
-  await expect(register.getByText('Password must be at least 8 bytes.')).toBeVisible()
+  await expect(register.getByText('Password must be at least 8 characters.')).toBeVisible()
   await expect(register.getByLabel('Username')).toHaveAttribute('aria-invalid', 'true')
   await screenshot(page, 'register-errors')
 

@@ -9,11 +9,18 @@ export const ZUsername = z
 
 export const ZEmail = z.string().trim().toLowerCase().max(254, 'is too long').pipe(z.email('must be a valid email'))
 
-/** 8–72 bytes: bcrypt ignores everything after byte 72, so longer passwords are refused, not truncated. */
+/**
+ * 8–72 bytes: bcrypt ignores everything after byte 72, so longer passwords are refused, not truncated.
+ * The messages speak of characters where that is exact: under 8 bytes is always under 8 characters,
+ * while over 72 bytes can be fewer characters (accents and emoji take 2–4 bytes), so that one says so.
+ */
 export const ZPassword = z
   .string()
-  .refine((p) => new TextEncoder().encode(p).length >= 8, 'must be at least 8 bytes')
-  .refine((p) => new TextEncoder().encode(p).length <= 72, 'must be at most 72 bytes')
+  .refine((p) => new TextEncoder().encode(p).length >= 8, 'must be at least 8 characters')
+  .refine(
+    (p) => new TextEncoder().encode(p).length <= 72,
+    'is too long: at most 72 bytes (about 72 plain letters; accented letters and emoji count 2–4 each)',
+  )
 
 export const ZRegister = z.object({ username: ZUsername, email: ZEmail, password: ZPassword })
 export type TRegister = z.input<typeof ZRegister>

@@ -94,6 +94,7 @@ test('(c) the creator removes a participant: the room leaves their view live; a 
   const panel = olga.page.getByRole('complementary', { name: 'Participants' })
   await expect(panel.getByRole('listitem')).toHaveCount(3)
   await panel.getByRole('button', { name: `Remove ${member.user.username}` }).click()
+  await olga.page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click() // it asks first
 
   // Mike's view drops the room at once: gone from the list, back in the lobby, told why.
   await expect(roomLink(mike.page, room.name)).toHaveCount(0)
@@ -107,6 +108,7 @@ test('(c) the creator removes a participant: the room leaves their view live; a 
     .getByRole('complementary', { name: 'Participants' })
     .getByRole('button', { name: 'Leave room' })
     .click()
+  await lena.page.getByRole('alertdialog').getByRole('button', { name: 'Leave room' }).click()
   await expect(roomLink(lena.page, room.name)).toHaveCount(0)
   await expect(lena.page.getByRole('heading', { level: 1, name: 'lobby' })).toBeVisible()
 

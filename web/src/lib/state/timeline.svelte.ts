@@ -4,6 +4,9 @@ import { newId } from '../ids'
 import { ACK_TIMEOUT_MS, ackFailed, socket, unwrap } from '../realtime/socket'
 import { session } from './session.svelte'
 
+/** Where the reader left a room's history: at the newest message, or a message and its offset from the top. */
+export type ScrollPosition = 'bottom' | { seq: number; offset: number }
+
 export type PendingMessage = {
   clientMsgId: string
   topic: string
@@ -34,6 +37,8 @@ export class Timeline {
   loadingOlder = $state(false)
   /** The first room:join answered. */
   loaded = $state(false)
+  /** Kept while the room is not on screen, so coming back opens where the reader was (memory only). */
+  scroll: ScrollPosition | null = null
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a buffer that is never rendered
   #ahead = new Map<number, MessageDto>()
   #catchingUp: Promise<void> | null = null

@@ -7,6 +7,12 @@ class Ui {
   sidebarOpen = $state(false)
   /** Open by default where there is room for it beside the conversation. */
   participantsOpen = $state(typeof matchMedia === 'function' && matchMedia('(min-width: 1001px)').matches)
+  /** Bumped to ask the composer to take focus (after logging in, after leaving a room). */
+  composerFocus = $state(0)
+
+  focusComposer(): void {
+    this.composerFocus += 1
+  }
 }
 
 export const ui = new Ui()

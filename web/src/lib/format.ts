@@ -33,3 +33,10 @@ export function fieldLabel(field: string): string {
   const head = field.split('.')[0] ?? field
   return head.charAt(0).toUpperCase() + head.slice(1)
 }
+
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' })
+
+/** "14:05" (or "2:05 PM"): the time of day, for messages under a group's header. */
+export function clockTime(iso: string): string {
+  return hourMinute.format(Date.parse(iso))
+}

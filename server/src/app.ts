@@ -15,6 +15,7 @@ import { apiNotFound, errorHandler } from './http/error-handler'
 import { clientIpResolver, httpBasics, spa } from './http/middleware'
 import type { Logger } from './lib/logger'
 import { createLimits } from './limits/limits'
+import { createWriterFence } from './messages/fence'
 import { registerMessageHandlers } from './messages/messages.handlers'
 import { messagesRoutes } from './messages/messages.routes'
 import { createMessagesService } from './messages/messages.service'
@@ -97,6 +98,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
           prefix: config.REDIS_PREFIX,
           instanceId: config.instanceId,
           ttlMs: config.PRESENCE_TTL_SECONDS * 1000,
+          fence: createWriterFence({ pool, log }),
         })
       : createMemoryPresenceStore(),
     heartbeatMs: config.PRESENCE_HEARTBEAT_SECONDS * 1000,

@@ -78,7 +78,11 @@ export async function startServer(
   { logs }: { logs?: string[] } = {},
 ): Promise<TestServer> {
   const config = testConfig(env)
-  const { prisma, pool } = createDatabase({ url: config.DATABASE_URL as string, poolSize: 5 })
+  const { prisma, pool } = createDatabase({
+    url: config.DATABASE_URL as string,
+    poolSize: 5,
+    applicationName: config.instanceId,
+  })
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : null
   const log = createLogger({
     level: config.LOG_LEVEL,

@@ -10,9 +10,19 @@ export type Database = {
 }
 
 /** One PrismaClient (and its pg pool) per process, created by the composition root and passed to services. */
-export function createDatabase({ url, poolSize }: { url: string; poolSize: number }): Database {
+export function createDatabase({
+  url,
+  poolSize,
+  applicationName,
+}: {
+  url: string
+  poolSize: number
+  /** Names the sessions in pg_stat_activity: the instance id, so a reaped instance's can be ended (messages/fence.ts). */
+  applicationName?: string
+}): Database {
   const pool = makePool(url, {
     max: poolSize,
+    application_name: applicationName,
     allowExitOnIdle: false,
     // Fail fast when PostgreSQL is unreachable instead of queueing sends forever.
     connectionTimeoutMillis: 5_000,

@@ -6,7 +6,7 @@ type Redis = RedisClientType
 const LOST = 'lost:'
 
 // Counts distinct people over live instances in one round trip, reaping instances whose heartbeat
-// is older than the TTL (a crashed instance's people disappear within one TTL); also says how many it reaped.
+// is older than the TTL (a crashed instance's people disappear within one TTL); also says which it reaped.
 // KEYS[1] = instances zset; ARGV = now ms, ttl ms, per-instance hash key prefix.
 const COUNT_SCRIPT = `
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
@@ -23,7 +23,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     end
   end
 end
-return { guests, users, #dead }`
+return { guests, users, dead }`
 
 /**
  * Redis layout (prefix `P`):
@@ -38,12 +38,18 @@ export function createRedisPresenceStore({
   prefix,
   instanceId,
   ttlMs,
+  fence = async () => {},
 }: {
   redis: Redis
   subscriber: Redis
   prefix: string
   instanceId: string
   ttlMs: number
+  /**
+   * Runs after this instance reaped dead instances and before it announces them: makes sure nothing
+   * they left in flight can still take effect once the others react to the announcement.
+   */
+  fence?: (instanceIds: string[]) => Promise<void>
 }): PresenceStore {
   const instancesKey = `${prefix}:presence:instances`
   const connPrefix = `${prefix}:presence:conn:`
@@ -69,11 +75,15 @@ export function createRedisPresenceStore({
       await multi.zAdd(instancesKey, { score: Date.now(), value: instanceId }).exec()
     },
     async counts() {
-      const [guests, users, reaped] = (await redis.eval(COUNT_SCRIPT, {
+      const [guests, users, dead] = (await redis.eval(COUNT_SCRIPT, {
         keys: [instancesKey],
         arguments: [String(Date.now()), String(ttlMs), connPrefix],
-      })) as [number, number, number]
-      if (reaped > 0) await redis.publish(channel, `${LOST}${instanceId}`)
+      })) as [number, number, string[]]
+      if (dead.length > 0) {
+        // Only this instance reaped them (ZREM in the script), so only it fences and announces.
+        await fence(dead)
+        await redis.publish(channel, `${LOST}${instanceId}`)
+      }
       return { guests, users }
     },
     async subscribe(listener, onInstanceLost) {

@@ -181,6 +181,31 @@ describe('gap-free delivery', () => {
   )
 
   test(
+    'hole 1: an insert the dead instance left waiting on a lock cannot commit after its reap (its sessions are ended)',
+    { timeout: 60_000 },
+    async () => {
+      const presence = { PRESENCE_TTL_SECONDS: '3', PRESENCE_HEARTBEAT_SECONDS: '1' }
+      const [a, b] = await cluster([presence, presence])
+      const { roomId } = await publicRoom(a.url)
+      const watchers = await Promise.all([1, 2, 3].map(() => chatClient([a.url], roomId)))
+      const author = await register(b.url)
+      const onB = await connect(b.url, author.token)
+      assert.equal((await ack(onB, 'room:join', roomId)).ok, true)
+
+      const lock = await holdRoomLock(roomId)
+      onB.emit('message:send', { roomId, content: 'left waiting', clientMsgId: clientMsgId() }, () => {})
+      await lock.waiting()
+      b.kill('SIGKILL')
+      await b.exited
+      onB.close()
+      await sleep(7_000) // B is reaped (TTL 3 s) and every client catches up while the insert still waits
+      await lock.release()
+      await sleep(1_000)
+      await expectClientsHoldDatabase(watchers, 10_000, 'after the lock is released')
+    },
+  )
+
+  test(
     'hole 2: one instance loses Redis for 3 s while people post; every client of every instance ends up with what was posted',
     { timeout: 90_000 },
     async () => {

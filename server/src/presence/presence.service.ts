@@ -36,7 +36,7 @@ export function createPresence({
   store: PresenceStore
   heartbeatMs: number
   broadcast: (counts: PresenceCounts) => void
-  /** Another instance died and was reaped (room presence computed before then is stale). */
+  /** Another instance died and was reaped (room presence computed before then is stale; its last broadcasts may be missing). */
   onInstanceLost?: () => void
   log: Logger
 }) {

@@ -12,7 +12,8 @@ export type PresenceStore = {
   counts(): Promise<PresenceCounts>
   /**
    * Call `listener` when another instance announces a change, and `onInstanceLost` (on every
-   * instance) when a dead instance has been reaped: its sockets left every room without a word.
+   * instance) when a dead instance has been reaped: its sockets left every room without a word, and
+   * messages it stored may never have been broadcast.
    */
   subscribe(listener: () => void, onInstanceLost: () => void): Promise<void>
   /** Remove this instance's entry (graceful shutdown). */

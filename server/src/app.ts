@@ -96,7 +96,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
           redis: redis.client,
           subscriber: redis.subscriber,
           prefix: config.REDIS_PREFIX,
-          instanceId: config.instanceId,
+          instanceId: config.incarnation,
           ttlMs: config.PRESENCE_TTL_SECONDS * 1000,
           fence: createWriterFence({ pool, log }),
         })

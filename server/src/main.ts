@@ -36,7 +36,7 @@ async function main() {
   const { prisma, pool } = createDatabase({
     url: databaseUrl,
     poolSize: embedded ? EMBEDDED_POOL_SIZE : config.DATABASE_POOL_SIZE,
-    applicationName: config.instanceId,
+    applicationName: config.incarnation,
   })
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : null
   const app = createApp({ config, prisma, pool, redis, log })

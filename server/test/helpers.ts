@@ -81,7 +81,7 @@ export async function startServer(
   const { prisma, pool } = createDatabase({
     url: config.DATABASE_URL as string,
     poolSize: 5,
-    applicationName: config.instanceId,
+    applicationName: config.incarnation,
   })
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : null
   const log = createLogger({

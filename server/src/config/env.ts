@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 
 /** The development JWT secret from .env.example; refused in production. */
@@ -77,6 +78,12 @@ export type Env = z.infer<typeof ZEnv>
 
 export type Config = Env & {
   instanceId: string
+  /**
+   * `instanceId` plus a suffix new at every start: names this process in presence and in its database
+   * sessions, so that a container restarted in its pod (same INSTANCE_ID) still has its previous life
+   * reaped (see messages/fence.ts).
+   */
+  incarnation: string
   /** Which storage the process runs on, for logs and /readyz. */
   mode: { database: 'postgres' | 'embedded'; redis: 'redis' | 'memory' }
 }
@@ -93,9 +100,11 @@ export function loadConfig(source: Record<string, string | undefined>, defaults:
     throw new ConfigError(`Invalid environment variables:\n${lines.join('\n')}`)
   }
   const env = parsed.data
+  const instanceId = env.INSTANCE_ID ?? defaults.instanceId
   return {
     ...env,
-    instanceId: env.INSTANCE_ID ?? defaults.instanceId,
+    instanceId,
+    incarnation: `${instanceId}.${randomBytes(4).toString('hex')}`,
     mode: { database: env.DATABASE_URL ? 'postgres' : 'embedded', redis: env.REDIS_URL ? 'redis' : 'memory' },
   }
 }

@@ -17,7 +17,7 @@ export function createDatabase({
 }: {
   url: string
   poolSize: number
-  /** Names the sessions in pg_stat_activity: the instance id, so a reaped instance's can be ended (messages/fence.ts). */
+  /** Names the sessions in pg_stat_activity (`config.incarnation`), so a reaped instance's can be ended (messages/fence.ts). */
   applicationName?: string
 }): Database {
   const pool = makePool(url, {

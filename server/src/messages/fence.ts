@@ -5,8 +5,8 @@ import type { Logger } from '../lib/logger'
 const MAX_NAME = 63
 
 /**
- * Ends the PostgreSQL sessions of instances declared dead (their pools name their sessions with the
- * instance id, see db/prisma.ts). A killed instance can leave an insert waiting for a room lock that
+ * Ends the PostgreSQL sessions of instances declared dead (each pool names its sessions with its
+ * process's `config.incarnation`, the id presence reaps). A killed instance can leave an insert waiting for a room lock that
  * would otherwise commit later, after the others told their clients to catch up, and reach no one.
  * Once its sessions are gone, everything it stored is in the database, and an unfinished statement
  * was rolled back (its sender was never acked and re-sends). Waits up to 5 s for each session to end.

@@ -153,32 +153,41 @@ describe('gap-free delivery', () => {
     },
   )
 
-  test(
-    'hole 1: an instance dies after storing a batch it never broadcast and nobody retries; reaping it makes every client catch up',
-    { timeout: 60_000 },
-    async () => {
-      const presence = { PRESENCE_TTL_SECONDS: '3', PRESENCE_HEARTBEAT_SECONDS: '1' }
-      const [a, b] = await cluster([presence, presence])
-      const { roomId } = await publicRoom(a.url)
-      const watchers = await Promise.all([1, 2, 3].map(() => chatClient([a.url], roomId)))
-      const author = await register(b.url)
-      const onB = await connect(b.url, author.token)
-      assert.equal((await ack(onB, 'room:join', roomId)).ok, true)
+  for (const restart of [false, true]) {
+    test(
+      `hole 1: an instance dies after storing a batch it never broadcast and nobody retries${restart ? ', and restarts at once under the same INSTANCE_ID' : ''}; reaping it makes every client catch up`,
+      { timeout: 60_000 },
+      async () => {
+        // Restarting takes a few seconds here: a longer TTL makes sure the new life heartbeats first.
+        const presence = { PRESENCE_TTL_SECONDS: restart ? '15' : '3', PRESENCE_HEARTBEAT_SECONDS: '1' }
+        const shared = { ...presence, REDIS_PREFIX: newPrefix() }
+        const bEnv = { ...shared, INSTANCE_ID: uniqueName('b') }
+        const [a, b] = await cluster([shared, bEnv])
+        const { roomId } = await publicRoom(a.url)
+        const watchers = await Promise.all([1, 2, 3].map(() => chatClient([a.url], roomId)))
+        const author = await register(b.url)
+        const onB = await connect(b.url, author.token)
+        assert.equal((await ack(onB, 'room:join', roomId)).ok, true)
 
-      const lock = await holdRoomLock(roomId)
-      // Sent together, so B's writer stores them in one statement; their acks never come.
-      for (let i = 0; i < 3; i++)
-        onB.emit('message:send', { roomId, content: `batch ${i}`, clientMsgId: clientMsgId() }, () => {})
-      await lock.waiting()
-      b.kill('SIGKILL')
-      await b.exited
-      onB.close()
-      await lock.release()
-      await eventually(async () => (await storedCount(roomId)) > 0, 10_000, "B's insert committed")
-      await sleep(300)
-      await expectClientsHoldDatabase(watchers, 20_000, 'after the reap')
-    },
-  )
+        const lock = await holdRoomLock(roomId)
+        // Sent together, so B's writer stores them in one statement; their acks never come.
+        for (let i = 0; i < 3; i++)
+          onB.emit('message:send', { roomId, content: `batch ${i}`, clientMsgId: clientMsgId() }, () => {})
+        await lock.waiting()
+        b.kill('SIGKILL')
+        await b.exited
+        onB.close()
+        await lock.release()
+        await eventually(async () => (await storedCount(roomId)) > 0, 10_000, "B's insert committed")
+        if (restart) {
+          // As a container restarted in its pod: same INSTANCE_ID, heartbeating before the old one's TTL ends.
+          processes.push(await spawnServer({ ...bEnv, PORT: String(b.port) }))
+        }
+        await sleep(300)
+        await expectClientsHoldDatabase(watchers, 30_000, 'after the reap')
+      },
+    )
+  }
 
   test(
     'hole 1: an insert the dead instance left waiting on a lock cannot commit after its reap (its sessions are ended)',

@@ -74,7 +74,18 @@ export type Person = { context: BrowserContext; page: Page }
 export async function openAs(
   browser: Browser,
   account: Account | null,
-  { path = '/', base = BASE_URL, viewport = { width: 1280, height: 800 } } = {},
+  {
+    path = '/',
+    base = BASE_URL,
+    viewport = { width: 1280, height: 800 },
+    beforeLoad,
+  }: {
+    path?: string
+    base?: string
+    viewport?: { width: number; height: number }
+    /** Runs on the new context before the page loads (e.g. to route its WebSocket). */
+    beforeLoad?: (context: BrowserContext) => Promise<void>
+  } = {},
 ): Promise<Person> {
   const localStorage = account
     ? [{ name: 'parlor.session', value: JSON.stringify({ token: account.token, user: account.user }) }]
@@ -84,6 +95,7 @@ export async function openAs(
     viewport,
     storageState: { cookies: [], origins: [{ origin: base, localStorage }] },
   })
+  await beforeLoad?.(context)
   const page = await context.newPage()
   await page.goto(path)
   await expect(page.getByTestId('online-counts')).toContainText('online')

@@ -57,10 +57,12 @@ export class Timeline {
   /** A room:join answer: the first load, or a re-join after reconnecting, which then fetches what was missed. */
   async joined(recent: MessageDto[]): Promise<void> {
     if (!this.loaded) {
+      // Live messages and our own acks that arrived before this answer wait in #ahead: keep those
+      // after `recent`, and fetch any gap between them.
       this.messages = recent
       this.hasOlder = (recent[0]?.seq ?? 1) > 1
       this.loaded = true
-      this.#absorb([])
+      if (this.#absorb([])) await this.catchUp()
       return
     }
     this.#absorb(recent)
@@ -69,10 +71,6 @@ export class Timeline {
 
   /** A live `message:created`. A seq jump means something was missed: fetch it. */
   receive(message: MessageDto): void {
-    if (!this.loaded) {
-      this.#ahead.set(message.seq, message)
-      return
-    }
     if (this.#absorb([message])) this.catchUp().catch(() => {})
   }
 
@@ -178,6 +176,10 @@ export class Timeline {
    */
   #absorb(incoming: MessageDto[], reconcile = true): boolean {
     for (const m of incoming) if (m.seq > this.lastSeq) this.#ahead.set(m.seq, m)
+    // Before the first room:join answer there is no window to join: everything waits (a message sent
+    // before the room finished loading is acked before it — issue 12's newcomer test under load).
+    if (!this.loaded) return false
+    for (const seq of this.#ahead.keys()) if (seq <= this.lastSeq) this.#ahead.delete(seq) // came with `recent`
     const added: MessageDto[] = []
     let next = this.lastSeq + 1
     for (let m = this.#ahead.get(next); m; m = this.#ahead.get(next)) {

@@ -53,7 +53,7 @@ export function sendTyping(roomId: string, typing: boolean): void {
 
 function wire(): void {
   // Every (re)connect reloads the room list (rooms may have come and gone meanwhile) and re-joins the
-  // open room, which also fetches whatever messages were missed.
+  // open room, which also fetches whatever changed meanwhile (new, edited and deleted messages).
   socket.on('connect', () => {
     connection.online()
     void loadRooms()
@@ -86,6 +86,8 @@ function wire(): void {
     presence.counts = counts
   })
   socket.on('message:created', (message) => timelines.find(message.roomId)?.receive(message))
+  socket.on('message:updated', (message) => timelines.find(message.roomId)?.receive(message))
+  socket.on('message:deleted', (deleted) => timelines.find(deleted.roomId)?.removed(deleted))
   socket.on('room:presence', (p) => presence.setRoom(p))
   socket.on('typing:changed', ({ roomId, username, typing }) => presence.setTyping(roomId, username, typing))
 
@@ -114,8 +116,8 @@ function wire(): void {
     }
   })
 
-  // The server's live delivery may have missed something (its Redis link came back): catch up.
-  // Rooms not on screen catch up when they are opened again.
+  // The server's live delivery may have missed something (its Redis link came back): catch up through
+  // the room's change stream. Rooms not on screen catch up when they are opened again.
   socket.on('sync:required', () => {
     timelines
       .find(rooms.selectedId)
@@ -161,7 +163,7 @@ async function joinRoom(roomId: string): Promise<void> {
   rooms.upsert(result.room)
   await timelines
     .get(roomId)
-    .joined(result.messages)
+    .joined(result.messages, result.room.rev)
     .catch((err: unknown) => socket.connected && toasts.error(errorMessage(err)))
 }
 

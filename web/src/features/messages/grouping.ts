@@ -5,6 +5,7 @@ export const GROUP_WINDOW_MS = 5 * 60_000
 
 export type Row =
   | { kind: 'day'; key: string; date: string }
+  | { kind: 'notice'; key: string; message: MessageDto }
   | { kind: 'message'; key: string; message: MessageDto; continued: boolean; topicChanged: boolean }
 
 /** The local calendar day of an instant, e.g. "2025-03-07". */
@@ -13,29 +14,45 @@ export function dayKey(time: string | number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
-/** True when `message` continues the group `previous` started (same author, same day, within the window). */
+/**
+ * True when `message` continues the group `previous` started (same author, same day, within the
+ * window). A system notice has no author: it ends a group and never joins or starts one.
+ */
 export function continues(previous: MessageDto | undefined, message: MessageDto): boolean {
-  if (!previous || previous.author.id !== message.author.id) return false
+  if (!previous?.author || !message.author || previous.author.id !== message.author.id) return false
+  if (previous.kind !== message.kind) return false
   const gap = Date.parse(message.createdAt) - Date.parse(previous.createdAt)
   return gap >= 0 && gap < GROUP_WINDOW_MS && dayKey(previous.createdAt) === dayKey(message.createdAt)
 }
 
-/** The history as rendered: a separator before each new day, and each message marked as a group's first or not. */
+/**
+ * The history as rendered: a separator before each new day, system notices on their own rows, and
+ * each message marked as a group's first or not. A grouped message shows its topic when it differs
+ * from the last one shown in its group (a tombstone has none, so it shows none and changes nothing).
+ */
 export function toRows(messages: readonly MessageDto[]): Row[] {
   const rows: Row[] = []
   let previous: MessageDto | undefined
+  let groupTopic: string | undefined
   for (const message of messages) {
     const day = dayKey(message.createdAt)
     if (!previous || dayKey(previous.createdAt) !== day) rows.push({ kind: 'day', key: `day-${day}`, date: day })
     const continued = continues(previous, message)
+    previous = message
+    if (message.kind === 'system') {
+      rows.push({ kind: 'notice', key: message.id, message })
+      continue
+    }
+    const deleted = message.deletedAt !== null
+    if (!continued) groupTopic = undefined
     rows.push({
       kind: 'message',
       key: message.id,
       message,
       continued,
-      topicChanged: continued && previous?.topic !== message.topic,
+      topicChanged: continued && !deleted && groupTopic !== message.topic,
     })
-    previous = message
+    if (!deleted) groupTopic = message.topic
   }
   return rows
 }

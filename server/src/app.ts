@@ -17,7 +17,7 @@ import type { Logger } from './lib/logger'
 import { createLimits } from './limits/limits'
 import { createWriterFence } from './messages/fence'
 import { registerMessageHandlers } from './messages/messages.handlers'
-import { messagesRoutes } from './messages/messages.routes'
+import { changesRoutes, messagesRoutes } from './messages/messages.routes'
 import { createMessagesService } from './messages/messages.service'
 import { createMetrics } from './metrics/metrics'
 import { createRedisPresenceStore } from './presence/presence.redis'
@@ -88,8 +88,20 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
 
   const roomPresence = createRoomPresence({ io, log })
   const fanout = createFanout(io, roomPresence)
-  const rooms = createRoomsService({ prisma, fanout })
-  const messages = createMessagesService({ prisma, pool, fanout, limits, onStored: () => metrics.messagesSent.inc() })
+  const messages = createMessagesService({
+    prisma,
+    pool,
+    fanout,
+    limits,
+    editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
+    onStored: () => metrics.messagesSent.inc(),
+  })
+  const rooms = createRoomsService({
+    prisma,
+    fanout,
+    notice: (roomId, notice) =>
+      messages.notice(roomId, notice).catch((err: unknown) => log.error({ err, roomId }, 'system notice not stored')),
+  })
   const presence = createPresence({
     store: redis
       ? createRedisPresenceStore({
@@ -200,6 +212,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   })
   api.use('/rooms', roomsRoutes({ rooms, authenticate, requireUser }))
   api.use('/rooms/:id/messages', messagesRoutes({ messages, authenticate, requireUser }))
+  api.use('/rooms/:id/changes', changesRoutes({ messages, authenticate }))
   api.use('/users', usersRoutes({ prisma, requireUser }))
   api.use(apiNotFound)
   app.use('/api', api)

@@ -54,6 +54,8 @@ export const ZEnv = z
     /** An instance that misses heartbeats this long is dead: its people leave the counts. */
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(300).default(15),
     PRESENCE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+    /** How long after sending a person may edit their message; 0 means no limit. Deleting has none. */
+    MESSAGE_EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(3600),
     /** Graceful shutdown budget; the process exits before this even if work is stuck. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
     /** Where the built web UI lives; served at / when present. */

@@ -1,5 +1,5 @@
 import type { ErrorBody } from './errors'
-import type { MessageDto, TSendMessage } from './messages'
+import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
 
@@ -15,6 +15,10 @@ export type AckFn<T extends object = object> = (response: Ack<T>) => void
 export type ClientToServerEvents = {
   /** Store a message, then broadcast `message:created`. Acks only after the row is committed. */
   'message:send': (payload: TSendMessage, ack: AckFn<{ message: MessageDto }>) => void
+  /** Edit your own message (content and/or topic) within the edit window; broadcasts `message:updated`. */
+  'message:edit': (payload: TEditMessage, ack: AckFn<{ message: MessageDto }>) => void
+  /** Delete your own message, or any message of a room you created; broadcasts `message:deleted`. */
+  'message:delete': (payload: TDeleteMessage, ack: AckFn<{ message: MessageDto }>) => void
   /** Start receiving a room's live events; answers with the room and its last 50 messages. */
   'room:join': (roomId: string, ack: AckFn<{ room: RoomDto; messages: MessageDto[] }>) => void
   /** Stop receiving a room's live events. */
@@ -23,12 +27,31 @@ export type ClientToServerEvents = {
   'typing:set': (payload: TTyping, ack: AckFn) => void
 }
 
+/** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
+export const CLIENT_EVENTS = [
+  'message:send',
+  'message:edit',
+  'message:delete',
+  'room:join',
+  'room:leave',
+  'typing:set',
+] as const satisfies readonly (keyof ClientToServerEvents)[]
+
+/** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
+export type UnlistedClientEvent = Exclude<keyof ClientToServerEvents, (typeof CLIENT_EVENTS)[number]>
+const everyClientEventListed: [UnlistedClientEvent] extends [never] ? true : UnlistedClientEvent = true
+void everyClientEventListed
+
 /** Broadcasts the server sends (past tense). */
 export type ServerToClientEvents = {
   /** Global online counts; sent on connect and whenever they change (coalesced). */
   'presence:changed': (counts: PresenceCounts) => void
   /** A new message in a room this socket has joined. */
   'message:created': (message: MessageDto) => void
+  /** A message of a joined room was edited: its new state. */
+  'message:updated': (message: MessageDto) => void
+  /** A message of a joined room was deleted: ids only (its row is now a tombstone). */
+  'message:deleted': (payload: MessageDeletedDto) => void
   /** You were given access to a room (created it, or were added to a private room). */
   'room:added': (room: RoomDto) => void
   /** A room you can see changed (its participant list, so its participant count). */
@@ -40,8 +63,8 @@ export type ServerToClientEvents = {
   /** Someone started or stopped typing in a room you have joined. */
   'typing:changed': (payload: { roomId: string; username: string; typing: boolean }) => void
   /**
-   * Live delivery may have missed messages (this instance just got its Redis connection back): fetch
-   * `GET /api/rooms/:id/messages?after=<last seq you hold>` for every room you have open.
+   * Live delivery may have missed changes (an instance or its Redis link failed): fetch
+   * `GET /api/rooms/:id/changes?after=<last rev you hold>` for every room you have open.
    */
   'sync:required': () => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */

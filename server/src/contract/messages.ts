@@ -46,22 +46,86 @@ export const ZHistoryQuery = z
   })
 export type THistoryQuery = z.input<typeof ZHistoryQuery>
 
+/** What a stored message is: a person's message, a notice the server writes, or a bot's message. */
+export const MESSAGE_KINDS = ['user', 'system', 'bot'] as const
+export type MessageKind = (typeof MESSAGE_KINDS)[number]
+
 /**
- * A stored message. `email` is the author's address, masked (`j***@example.com`) for guests.
- * `seq` increases by exactly 1 per message in a room.
+ * What a system notice says, as data (the client words it). Usernames, not ids: a notice stays
+ * readable after an account is gone.
+ */
+export type SystemNotice =
+  | { type: 'participant_added'; actor: string; target: string }
+  | { type: 'participant_removed'; actor: string; target: string }
+  | { type: 'participant_left'; actor: string }
+
+/**
+ * A stored message, as it is now. `email` is the author's address, masked (`j***@example.com`) for
+ * guests. `seq` increases by exactly 1 per message in a room (its place in the timeline); `rev` is the
+ * room's change number of the message's last change (created, edited, deleted), so `rev` also
+ * increases by exactly 1 per change in a room.
+ *
+ * A deleted message keeps its place as a tombstone: `deletedAt` is set, `content` and `topic` are
+ * empty. System notices have `kind: 'system'`, no author (`author: null`, `email: ''`) and a `notice`.
  */
 export type MessageDto = {
   id: string
   roomId: string
   seq: number
-  author: { id: string; username: string }
+  rev: number
+  kind: MessageKind
+  author: { id: string; username: string } | null
   email: string
   topic: string
   content: string
   createdAt: string
+  /** When the content or topic was last edited; null if never. */
+  editedAt: string | null
+  /** When it was deleted; null while it exists. */
+  deletedAt: string | null
+  notice: SystemNotice | null
   /** The id the sending client chose; lets the sender's tabs match the broadcast to their pending copy. */
   clientMsgId: string
 }
+
+/**
+ * `message:edit` payload (socket) and `PATCH /api/rooms/:id/messages/:messageId` body (REST, ids from
+ * the path): the new content and/or topic of your own message.
+ *
+ * @example { roomId: '…', messageId: '…', content: 'Is the deadline Monday?' }
+ */
+export const ZEditMessage = z
+  .object({ roomId: ZId, messageId: ZId, topic: ZTopic.optional(), content: ZContent.optional() })
+  .refine((e) => e.topic !== undefined || e.content !== undefined, {
+    message: 'give content, topic, or both',
+    path: ['content'],
+  })
+export type TEditMessage = z.input<typeof ZEditMessage>
+
+/** `message:delete` payload (socket); `DELETE /api/rooms/:id/messages/:messageId` (REST). */
+export const ZDeleteMessage = z.object({ roomId: ZId, messageId: ZId })
+export type TDeleteMessage = z.input<typeof ZDeleteMessage>
+
+/** What `message:deleted` carries: ids and the change number, never content. */
+export type MessageDeletedDto = { roomId: string; id: string; seq: number; rev: number }
+
+/** `GET /api/rooms/:id/changes?after=REV&limit=N`. */
+export const ZChangesQuery = z.object({
+  after: z.coerce.number().int().min(0).max(2_147_483_647),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .transform((n) => Math.min(n, HISTORY_PAGE_MAX)),
+})
+export type TChangesQuery = z.input<typeof ZChangesQuery>
+
+/**
+ * The current state of every message changed after `after`, in rev order. `rev` is the room's latest
+ * change number when the page was read; with `hasMore` false the client holds everything up to it.
+ */
+export type ChangesDto = { changes: MessageDto[]; rev: number; hasMore: boolean }
 
 /** A page of history in ascending seq order. `hasMore`: older (before) or newer (after) messages exist. */
 export type HistoryDto = { messages: MessageDto[]; hasMore: boolean }

@@ -29,6 +29,8 @@ export type RoomDto = {
   createdBy: string | null
   participantCount: number
   lastSeq: number
+  /** The room's latest change number (see MessageDto.rev). */
+  rev: number
   createdAt: string
 }
 

@@ -107,7 +107,7 @@ test('flood: a socket sending 1000 events/s is limited while other clients keep 
   await ack(y, 'room:join', LOBBY_ID)
   const bobGot: MessageDto[] = []
   y.on('message:created', (m) => {
-    if (m.author.id === alice.user.id) bobGot.push(m)
+    if (m.author?.id === alice.user.id) bobGot.push(m)
   })
 
   const flood: Promise<{ ok: boolean; error?: { code: string } }>[] = []

@@ -59,7 +59,7 @@ test('messages sent together go out in few statements, each room numbered 1, 2, 
   for (const r of rooms) {
     const mine = results.filter((_, i) => sent[i].roomId === r.id)
     assert.deepEqual(
-      mine.map((x) => (x.stored ? x.seq : -1)),
+      mine.map((x) => (x.stored ? x.row.seq : -1)),
       Array.from({ length: 30 }, (_, i) => i + 1),
       'seqs follow arrival order',
     )
@@ -106,7 +106,7 @@ test('in one batch: a removed participant and a missing room store nothing, the 
   ])
   assert.equal(ok.stored, true)
   assert.deepEqual(denied, { stored: false })
-  assert.equal(allowed.stored && allowed.seq, 1, 'a refused row burns no seq')
+  assert.equal(allowed.stored && allowed.row.seq, 1, 'a refused row burns no seq')
   assert.deepEqual(missing, { stored: false })
   assert.deepEqual(await seqsOf(secret.id), [1])
 })
@@ -120,7 +120,7 @@ test('a clientMsgId already stored, or repeated in the same batch, stores one ro
   const again = await Promise.all([writer.write(first), writer.write(first), writer.write(msg(r.id, author.id))])
   assert.deepEqual(again[0], { stored: false })
   assert.deepEqual(again[1], { stored: false })
-  assert.equal(again[2].stored && again[2].seq, 2)
+  assert.equal(again[2].stored && again[2].row.seq, 2)
 
   const twice = msg(r.id, author.id)
   const both = await Promise.all([writer.write(twice), writer.write(twice)])

@@ -1,4 +1,6 @@
 import type pg from 'pg'
+import { canReadSql } from '../rooms/rooms.access'
+import { messageColumns, type MessageRow, messagesWithAuthor } from './messages.dto'
 
 /** One message to store; the author's right to post in the room is checked by the insert itself. */
 export type NewMessage = { roomId: string; authorId: string; topic: string; content: string; clientMsgId: string }
@@ -8,7 +10,7 @@ export type NewMessage = { roomId: string; authorId: string; topic: string; cont
  * because the room is gone, the author may not post there, or the author already used this clientMsgId.
  * The caller tells those apart (they are rare) with ordinary queries.
  */
-export type WriteResult = { stored: true; id: string; seq: number; createdAt: Date } | { stored: false }
+export type WriteResult = { stored: true; row: MessageRow } | { stored: false }
 
 export type MessageWriter = {
   /** Resolves after the statement that stores the message has committed (never before). */
@@ -36,21 +38,23 @@ locked AS MATERIALIZED (
 allowed AS (
   SELECT i.*, row_number() OVER (PARTITION BY i."roomId" ORDER BY i."ord") AS "n"
   FROM input i JOIN locked r ON r."id" = i."roomId"
-  WHERE (NOT r."isPrivate" OR EXISTS (
-      SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = i."roomId" AND p."userId" = i."authorId"))
+  WHERE ${canReadSql('r', 'i."authorId"')}
     AND NOT EXISTS (
       SELECT 1 FROM "Message" m WHERE m."authorId" = i."authorId" AND m."clientMsgId" = i."clientMsgId")
 ),
 bumped AS (
-  UPDATE "Room" r SET "lastSeq" = r."lastSeq" + c."count"
+  UPDATE "Room" r SET "lastSeq" = r."lastSeq" + c."count", "rev" = r."rev" + c."count"
   FROM (SELECT "roomId", count(*)::int AS "count" FROM allowed GROUP BY "roomId") c
   WHERE r."id" = c."roomId"
-  RETURNING r."id", r."lastSeq" - c."count" AS "base"
+  RETURNING r."id", r."lastSeq" - c."count" AS "base", r."rev" - c."count" AS "revBase"
+),
+inserted AS (
+  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId")
+  SELECT a."roomId", b."base" + a."n", b."revBase" + a."n", a."authorId", a."topic", a."content", a."clientMsgId"
+  FROM allowed a JOIN bumped b ON b."id" = a."roomId"
+  RETURNING *
 )
-INSERT INTO "Message" ("roomId", "seq", "authorId", "topic", "content", "clientMsgId")
-SELECT a."roomId", b."base" + a."n", a."authorId", a."topic", a."content", a."clientMsgId"
-FROM allowed a JOIN bumped b ON b."id" = a."roomId"
-RETURNING "id", "seq", "createdAt", "authorId", "clientMsgId"`
+SELECT ${messageColumns} FROM ${messagesWithAuthor('inserted')}`
 
 /**
  * The same for one message: under light load most batches hold one, and PostgreSQL runs this simpler
@@ -59,20 +63,20 @@ RETURNING "id", "seq", "createdAt", "authorId", "clientMsgId"`
  */
 const INSERT_ONE = `
 WITH room AS (
-  UPDATE "Room" SET "lastSeq" = "lastSeq" + 1
-  WHERE "id" = $1::uuid
-    AND (NOT "isPrivate" OR EXISTS (
-      SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = $1::uuid AND p."userId" = $2::uuid))
-  RETURNING "id", "lastSeq"
+  UPDATE "Room" r SET "lastSeq" = r."lastSeq" + 1, "rev" = r."rev" + 1
+  WHERE r."id" = $1::uuid AND ${canReadSql('r', '$2::uuid')}
+  RETURNING r."id", r."lastSeq", r."rev"
+),
+inserted AS (
+  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId")
+  SELECT room."id", room."lastSeq", room."rev", $2::uuid, $3, $4, $5 FROM room
+  RETURNING *
 )
-INSERT INTO "Message" ("roomId", "seq", "authorId", "topic", "content", "clientMsgId")
-SELECT room."id", room."lastSeq", $2::uuid, $3, $4, $5 FROM room
-RETURNING "id", "seq", "createdAt", "authorId", "clientMsgId"`
+SELECT ${messageColumns} FROM ${messagesWithAuthor('inserted')}`
 
 /** Upper bound on messages per statement (bounded parameter size and lock time). */
 const MAX_BATCH = 256
 
-type Row = { id: string; seq: number; createdAt: Date; authorId: string; clientMsgId: string }
 type Waiter = { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }
 /** `repeats`: later writes of the same author + clientMsgId while this one waits (a client retrying). */
 type Pending = { message: NewMessage; waiter: Waiter; repeats: Waiter[] }
@@ -91,7 +95,7 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
   const queue = new Map<string, Pending>()
   let running: Promise<void> | null = null
 
-  const keyOf = (m: { authorId: string; clientMsgId: string }) => `${m.authorId}\u0000${m.clientMsgId}`
+  const keyOf = (m: { authorId: string | null; clientMsgId: string }) => `${m.authorId}\u0000${m.clientMsgId}`
 
   async function insert(batch: Pending[]): Promise<Map<string, WriteResult>> {
     if (batch.length === 1) return insertOne(batch[0].message)
@@ -103,13 +107,13 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
       cols[3].push(m.content)
       cols[4].push(m.clientMsgId)
     }
-    const { rows } = await pool.query<Row>({ name: 'parlor_insert_messages', text: INSERT_BATCH, values: cols })
+    const { rows } = await pool.query<MessageRow>({ name: 'parlor_insert_messages', text: INSERT_BATCH, values: cols })
     return byKey(rows)
   }
 
   async function insertOne(m: NewMessage): Promise<Map<string, WriteResult>> {
     try {
-      const { rows } = await pool.query<Row>({
+      const { rows } = await pool.query<MessageRow>({
         name: 'parlor_insert_message',
         text: INSERT_ONE,
         values: [m.roomId, m.authorId, m.topic, m.content, m.clientMsgId],
@@ -121,16 +125,9 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
     }
   }
 
-  function byKey(rows: Row[]): Map<string, WriteResult> {
+  function byKey(rows: MessageRow[]): Map<string, WriteResult> {
     const results = new Map<string, WriteResult>()
-    for (const row of rows) {
-      results.set(keyOf(row), {
-        stored: true,
-        id: row.id,
-        seq: row.seq,
-        createdAt: row.createdAt,
-      })
-    }
+    for (const row of rows) results.set(keyOf(row), { stored: true, row })
     return results
   }
 

@@ -1,5 +1,41 @@
 import type { Viewer } from '../contract/events'
-import type { MessageDto } from '../contract/messages'
+import type { MessageDto, MessageKind, SystemNotice } from '../contract/messages'
+
+/**
+ * The one definition of a message row, from SQL to DTO: every statement that reads or returns
+ * messages (the writer's inserts, history, the change stream, edits, deletions, notices) selects
+ * `messageColumns(...)` and maps the rows with `toMessageDto`.
+ */
+export type MessageRow = {
+  id: string
+  roomId: string
+  seq: number
+  rev: number
+  kind: MessageKind
+  topic: string
+  content: string
+  notice: SystemNotice | null
+  clientMsgId: string
+  createdAt: Date
+  editedAt: Date | null
+  deletedAt: Date | null
+  /** The author's id, name and email; null for system notices (and bot messages). */
+  authorId: string | null
+  authorUsername: string | null
+  authorEmail: string | null
+}
+
+/**
+ * The select list giving a MessageRow, for message alias `m` joined to its author as alias `u`:
+ * `SELECT ${messageColumns} FROM ${messagesWithAuthor}` or over a CTE of inserted rows.
+ */
+export const messageColumns = `m."id", m."roomId", m."seq", m."rev", m."kind", m."topic", m."content",
+  m."notice", m."clientMsgId", m."createdAt", m."editedAt", m."deletedAt",
+  u."id" AS "authorId", u."username" AS "authorUsername", u."email" AS "authorEmail"`
+
+/** `FROM` clause for `messageColumns` over a relation of message rows (a table or a CTE name). */
+export const messagesWithAuthor = (relation = '"Message"') =>
+  `${relation} m LEFT JOIN "User" u ON u."id" = m."authorId"`
 
 /** `jane@example.com` → `j***@example.com`: guests see who wrote, not how to reach them. */
 export function maskEmail(email: string): string {
@@ -8,39 +44,24 @@ export function maskEmail(email: string): string {
   return `${email[0]}***${email.slice(at)}`
 }
 
-export type MessageRow = {
-  id: string
-  roomId: string
-  seq: number
-  topic: string
-  content: string
-  clientMsgId: string
-  createdAt: Date
-  author: { id: string; username: string; email: string }
-}
-
 export function toMessageDto(row: MessageRow, viewer: Viewer): MessageDto {
+  const author =
+    row.authorId !== null && row.authorUsername !== null ? { id: row.authorId, username: row.authorUsername } : null
+  const email = row.authorEmail ?? ''
   return {
     id: row.id,
     roomId: row.roomId,
     seq: row.seq,
-    author: { id: row.author.id, username: row.author.username },
-    email: viewer.kind === 'user' ? row.author.email : maskEmail(row.author.email),
+    rev: row.rev,
+    kind: row.kind,
+    author,
+    email: viewer.kind === 'user' || email === '' ? email : maskEmail(email),
     topic: row.topic,
     content: row.content,
     createdAt: row.createdAt.toISOString(),
+    editedAt: row.editedAt?.toISOString() ?? null,
+    deletedAt: row.deletedAt?.toISOString() ?? null,
+    notice: row.notice,
     clientMsgId: row.clientMsgId,
   }
 }
-
-/** Prisma `select` giving a MessageRow. */
-export const messageRowSelect = {
-  id: true,
-  roomId: true,
-  seq: true,
-  topic: true,
-  content: true,
-  clientMsgId: true,
-  createdAt: true,
-  author: { select: { id: true, username: true, email: true } },
-} as const

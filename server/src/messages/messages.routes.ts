@@ -1,5 +1,7 @@
 import { type RequestHandler, Router } from 'express'
-import { ZHistoryQuery, ZSendMessage } from '../contract/messages'
+import { z } from 'zod'
+import { ZChangesQuery, ZDeleteMessage, ZEditMessage, ZHistoryQuery, ZSendMessage } from '../contract/messages'
+import { ZId } from '../contract/text'
 import { ZRoomParams } from '../contract/rooms'
 import { parseInput } from '../http/validate'
 import type { MessagesService } from './messages.service'
@@ -29,5 +31,36 @@ export function messagesRoutes({
     res.status(created ? 201 : 200).json({ message })
   })
 
+  /** Same schema as `message:edit`; the ids come from the path. */
+  router.patch('/:messageId', requireUser, async (req, res) => {
+    const { id, messageId } = parseInput(ZMessageParams, req.params)
+    const body = typeof req.body === 'object' && req.body !== null ? req.body : {}
+    res.json(await messages.edit(req.viewer, parseInput(ZEditMessage, { ...body, roomId: id, messageId })))
+  })
+
+  /** Same schema as `message:delete`. */
+  router.delete('/:messageId', requireUser, async (req, res) => {
+    const { id, messageId } = parseInput(ZMessageParams, req.params)
+    res.json(await messages.remove(req.viewer, parseInput(ZDeleteMessage, { roomId: id, messageId })))
+  })
+
+  return router
+}
+
+const ZMessageParams = z.object({ id: ZId, messageId: ZId })
+
+/** Mounted at /api/rooms/:id/changes: the room's change stream (see MessagesService.changes). */
+export function changesRoutes({
+  messages,
+  authenticate,
+}: {
+  messages: MessagesService
+  authenticate: RequestHandler
+}): Router {
+  const router = Router({ mergeParams: true })
+  router.get('/', authenticate, async (req, res) => {
+    const { id } = parseInput(ZRoomParams, req.params)
+    res.json(await messages.changes(req.viewer, id, parseInput(ZChangesQuery, req.query)))
+  })
   return router
 }

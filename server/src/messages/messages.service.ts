@@ -1,24 +1,38 @@
+import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '@prisma/client'
 import type pg from 'pg'
 import type { z } from 'zod'
 import type { Viewer } from '../contract/events'
-import type { HistoryDto, MessageDto, ZHistoryQuery, ZSendMessage } from '../contract/messages'
+import type {
+  ChangesDto,
+  HistoryDto,
+  MessageDto,
+  SystemNotice,
+  ZChangesQuery,
+  ZDeleteMessage,
+  ZEditMessage,
+  ZHistoryQuery,
+  ZSendMessage,
+} from '../contract/messages'
 import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
 import type { Fanout } from '../realtime/fanout'
-import { requireRoom } from '../rooms/rooms.access'
+import { canManage, requireRoom } from '../rooms/rooms.access'
 import { createMessageWriter } from './message-writer'
-import { messageRowSelect, toMessageDto } from './messages.dto'
+import { toMessageDto } from './messages.dto'
+import { createMessagesRepo } from './messages.repo'
 import { createRoomSequencer } from './room-sequencer'
 
 export type MessagesService = ReturnType<typeof createMessagesService>
 type User = Extract<Viewer, { kind: 'user' }>
+const NOTICE_VIEWER: Viewer = { kind: 'guest', id: 'notice' }
 
 export function createMessagesService({
   prisma,
   pool,
   fanout,
   limits,
+  editWindowSeconds,
   onStored,
 }: {
   prisma: PrismaClient
@@ -26,18 +40,14 @@ export function createMessagesService({
   pool: pg.Pool
   fanout: Fanout
   limits: Limits
+  /** MESSAGE_EDIT_WINDOW_SECONDS: how long after sending its author may edit a message; 0 = no limit. */
+  editWindowSeconds: number
   /** Called once per newly stored message (metrics). */
   onStored?: (message: MessageDto) => void
 }) {
   const writer = createMessageWriter(pool)
+  const repo = createMessagesRepo(pool)
   const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => fanout.messageCreated(message) })
-
-  async function findByClientMsgId(author: User, clientMsgId: string) {
-    return prisma.message.findUnique({
-      where: { authorId_clientMsgId: { authorId: author.id, clientMsgId } },
-      select: messageRowSelect,
-    })
-  }
 
   /** Stores the message (its seq assigned in the same statement), or finds the one already stored under the clientMsgId. */
   async function insert(
@@ -51,24 +61,9 @@ export function createMessagesService({
       content: input.content,
       clientMsgId: input.clientMsgId,
     })
-    if (result.stored) {
-      const message = toMessageDto(
-        {
-          id: result.id,
-          seq: result.seq,
-          createdAt: result.createdAt,
-          roomId: input.roomId,
-          topic: input.topic,
-          content: input.content,
-          clientMsgId: input.clientMsgId,
-          author: viewer,
-        },
-        viewer,
-      )
-      return { message, created: true }
-    }
+    if (result.stored) return { message: toMessageDto(result.row, viewer), created: true }
     // Nothing stored: the clientMsgId was used before, or the room is gone, or the viewer may not post.
-    const existing = await findByClientMsgId(viewer, input.clientMsgId)
+    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
     if (existing) {
       if (existing.roomId !== input.roomId) {
         throw new AppError('conflict', {
@@ -124,26 +119,83 @@ export function createMessagesService({
 
     /** History without the access check, for callers that already hold the room (room:join). */
     async page(viewer: Viewer, roomId: string, query: z.output<typeof ZHistoryQuery>): Promise<HistoryDto> {
-      const take = query.limit + 1
-      const rows =
-        query.after !== undefined
-          ? await prisma.message.findMany({
-              where: { roomId, seq: { gt: query.after } },
-              orderBy: { seq: 'asc' },
-              take,
-              select: messageRowSelect,
-            })
-          : (
-              await prisma.message.findMany({
-                where: { roomId, ...(query.before !== undefined ? { seq: { lt: query.before } } : {}) },
-                orderBy: { seq: 'desc' },
-                take,
-                select: messageRowSelect,
-              })
-            ).reverse()
+      const rows = await repo.bySeq(roomId, query, query.limit + 1)
       const hasMore = rows.length > query.limit
       const page = hasMore ? (query.after !== undefined ? rows.slice(0, -1) : rows.slice(1)) : rows
       return { messages: page.map((row) => toMessageDto(row, viewer)), hasMore }
     },
+
+    /**
+     * The change stream: the current state of every message changed after `after`, in rev order.
+     * The room's rev is read before the rows, so it never claims a change the page does not hold.
+     */
+    async changes(viewer: Viewer, roomId: string, query: z.output<typeof ZChangesQuery>): Promise<ChangesDto> {
+      const room = await requireRoom(prisma, viewer, roomId, 'read')
+      const rows = await repo.byRev(roomId, query.after, query.limit + 1)
+      const hasMore = rows.length > query.limit
+      const page = hasMore ? rows.slice(0, -1) : rows
+      return { changes: page.map((row) => toMessageDto(row, viewer)), rev: room.rev, hasMore }
+    },
+
+    /** Edits your own message within the edit window; broadcasts its new state as `message:updated`. */
+    async edit(viewer: Viewer, input: z.output<typeof ZEditMessage>): Promise<{ message: MessageDto }> {
+      if (viewer.kind !== 'user') throw new AppError('unauthenticated')
+      await requireRoom(prisma, viewer, input.roomId, 'post')
+      const { row, changed } = await repo.change(input.roomId, input.messageId, (current) => {
+        if (!current || current.deletedAt || current.kind !== 'user') throw new AppError('not_found')
+        if (current.authorId !== viewer.id) {
+          throw new AppError('forbidden', { message: 'You can only edit your own messages.' })
+        }
+        if (editWindowSeconds > 0 && Date.now() - current.createdAt.getTime() > editWindowSeconds * 1000) {
+          throw new AppError('forbidden', { message: editWindowText(editWindowSeconds) })
+        }
+        const topic = input.topic ?? current.topic
+        const content = input.content ?? current.content
+        if (topic === current.topic && content === current.content) return null // nothing to change
+        return { topic, content, deleted: false }
+      })
+      const message = toMessageDto(row, viewer)
+      if (changed) fanout.messageUpdated(message)
+      return { message }
+    },
+
+    /**
+     * Deletes a message: its author, or the creator of its room. The row keeps its seq as a tombstone,
+     * its content and topic scrubbed in the same statement; `message:deleted` carries ids only.
+     * Deleting a deleted message changes nothing and succeeds.
+     */
+    async remove(viewer: Viewer, input: z.output<typeof ZDeleteMessage>): Promise<{ message: MessageDto }> {
+      if (viewer.kind !== 'user') throw new AppError('unauthenticated')
+      const room = await requireRoom(prisma, viewer, input.roomId, 'read')
+      const { row, changed } = await repo.change(input.roomId, input.messageId, (current) => {
+        if (!current) throw new AppError('not_found')
+        if (current.authorId !== viewer.id && !canManage(viewer, room)) {
+          throw new AppError('forbidden', { message: 'You can only delete your own messages.' })
+        }
+        if (current.deletedAt) return null
+        return { topic: '', content: '', deleted: true }
+      })
+      if (changed) fanout.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+      return { message: toMessageDto(row, viewer) }
+    },
+
+    /** Writes a system notice as the room's next message and broadcasts it like any message. */
+    async notice(roomId: string, notice: SystemNotice): Promise<void> {
+      const broadcast = sequencer.begin(roomId)
+      try {
+        const row = await repo.insertNotice(roomId, notice, `notice-${randomUUID()}`)
+        broadcast(row ? toMessageDto(row, NOTICE_VIEWER) : null) // notices carry no email to mask
+      } catch (err) {
+        broadcast(null)
+        throw err
+      }
+    },
   }
+}
+
+function editWindowText(seconds: number): string {
+  const minutes = Math.round(seconds / 60)
+  const span =
+    seconds < 120 ? `${seconds} seconds` : minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`
+  return `Messages can be edited for ${span} after they are sent.`
 }

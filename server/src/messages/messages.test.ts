@@ -91,7 +91,7 @@ describe('message:send', () => {
     })
     assert.equal(res.ok, true)
     const m = res.message as MessageDto
-    assert.equal(m.author.username, alice.user.username)
+    assert.equal(m.author?.username, alice.user.username)
     assert.equal(m.email, alice.user.email)
     assert.equal(m.topic, 'homework')
     assert.equal(m.content, 'line 1\nline 2')
@@ -143,7 +143,7 @@ describe('message:send', () => {
     })
     assert.equal(res.ok, true)
     const msg = (res as { message: MessageDto }).message
-    assert.equal(msg.author.id, mallory.user.id)
+    assert.equal(msg.author?.id, mallory.user.id)
     assert.equal(msg.email, mallory.user.email)
     assert.equal(msg.seq, 1)
     assert.notEqual(msg.createdAt, '2000-01-01T00:00:00.000Z')

@@ -1,9 +1,13 @@
-import type { MessageDto } from '../contract/messages'
+import type { MessageDeletedDto, MessageDto } from '../contract/messages'
 import type { RoomDto } from '../contract/rooms'
 import { maskEmail } from '../messages/messages.dto'
 import { roomChannels, roomGuestChannel, roomUserChannel, userChannel } from './channels'
 import type { AppServer } from './io.types'
 import type { RoomPresence } from './room-presence'
+
+/** Guests see who wrote, not how to reach them. */
+const forGuests = (message: MessageDto): MessageDto =>
+  message.email === '' ? message : { ...message, email: maskEmail(message.email) }
 
 /** Who learns about a room change: everyone connected (public rooms) or these users' sockets. */
 export type Audience = 'everyone' | string[]
@@ -18,7 +22,23 @@ export function createFanout(io: AppServer, roomPresence: RoomPresence) {
   return {
     messageCreated(message: MessageDto) {
       io.to(roomUserChannel(message.roomId)).emit('message:created', message)
-      io.to(roomGuestChannel(message.roomId)).emit('message:created', { ...message, email: maskEmail(message.email) })
+      io.to(roomGuestChannel(message.roomId)).emit('message:created', forGuests(message))
+    },
+
+    /** An edit: the message's new state, to exactly the audience of `message:created`. */
+    messageUpdated(message: MessageDto) {
+      io.to(roomUserChannel(message.roomId)).emit('message:updated', message)
+      io.to(roomGuestChannel(message.roomId)).emit('message:updated', forGuests(message))
+    },
+
+    /** A deletion: ids and rev only, never content (the same payload for every viewer). */
+    messageDeleted(deleted: MessageDeletedDto) {
+      io.to(roomChannels(deleted.roomId)).emit('message:deleted', {
+        roomId: deleted.roomId,
+        id: deleted.id,
+        seq: deleted.seq,
+        rev: deleted.rev,
+      })
     },
 
     roomAdded(room: RoomDto, audience: Audience) {

@@ -63,6 +63,14 @@ async function loadRoom(prisma: PrismaClient, viewer: Viewer, roomId: string): P
   return { ...rest, isParticipant: participants.length > 0 }
 }
 
+/**
+ * The SQL face of `canRead`, for statements that check access themselves (the message writer, the
+ * notices): a boolean expression over the room row `room` (an alias) and `userId`, an SQL expression
+ * giving the viewer's user id (NULL for guests). Posting is this plus being a user.
+ */
+export const canReadSql = (room: string, userId: string) =>
+  `(NOT ${room}."isPrivate" OR EXISTS (SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = ${room}."id" AND p."userId" = ${userId}))`
+
 /** Prisma filter for the rooms a viewer may read: public ones plus private ones they take part in. */
 export function readableRoomsWhere(viewer: Viewer) {
   return viewer.kind === 'user'
@@ -79,6 +87,7 @@ export function toRoomDto(room: Omit<RoomRecord, 'isParticipant'>): RoomDto {
     createdBy: room.creator?.username ?? null,
     participantCount: room._count.participants,
     lastSeq: room.lastSeq,
+    rev: room.rev,
     createdAt: room.createdAt.toISOString(),
   }
 }

@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from '@prisma/client'
 import type { z } from 'zod'
 import type { PublicUserDto } from '../contract/auth'
 import type { Viewer } from '../contract/events'
+import type { SystemNotice } from '../contract/messages'
 import type { RoomDto, ZCreateRoom } from '../contract/rooms'
 import { AppError } from '../lib/app-error'
 import type { Fanout } from '../realtime/fanout'
@@ -14,7 +15,16 @@ const roomInclude = {
   _count: { select: { participants: true } },
 } as const
 
-export function createRoomsService({ prisma, fanout }: { prisma: PrismaClient; fanout: Fanout }) {
+export function createRoomsService({
+  prisma,
+  fanout,
+  notice,
+}: {
+  prisma: PrismaClient
+  fanout: Fanout
+  /** Writes a system notice into the room's timeline ("maya added jonas"); never throws. */
+  notice: (roomId: string, notice: SystemNotice) => Promise<void>
+}) {
   async function reload(roomId: string): Promise<RoomDto> {
     return toRoomDto(await prisma.room.findUniqueOrThrow({ where: { id: roomId }, include: roomInclude }))
   }
@@ -125,6 +135,8 @@ export function createRoomsService({ prisma, fanout }: { prisma: PrismaClient; f
           room,
           (await participantIds(roomId)).filter((id) => id !== user.id),
         )
+        const actor = viewer.kind === 'user' ? viewer.username : '' // requireRoom('manage') admits users only
+        await notice(roomId, { type: 'participant_added', actor, target: username })
       }
       return this.participants(viewer, roomId)
     },
@@ -149,6 +161,13 @@ export function createRoomsService({ prisma, fanout }: { prisma: PrismaClient; f
       if (!user || count === 0) throw new AppError('not_found', { message: `${username} is not a participant.` })
       fanout.roomRemoved(roomId, [user.id])
       fanout.roomUpdated(await reload(roomId), await participantIds(roomId))
+      // After the removed person's sockets left the room: the notice never reaches them live.
+      await notice(
+        roomId,
+        leaving
+          ? { type: 'participant_left', actor: viewer.username }
+          : { type: 'participant_removed', actor: viewer.username, target: username },
+      )
     },
   }
 }

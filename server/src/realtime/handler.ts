@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { Ack, ClientToServerEvents } from '../contract/events'
+import { type Ack, type AckFn, CLIENT_EVENTS, type ClientToServerEvents } from '../contract/events'
 import { parseInput } from '../http/validate'
 import { AppError, toAppError } from '../lib/app-error'
 import type { Logger } from '../lib/logger'
@@ -9,6 +9,41 @@ import type { AppSocket } from './io.types'
 export type Handlers = ReturnType<typeof createHandlers>
 
 type Event = keyof ClientToServerEvents
+
+/** What a client sends with `E`: the first parameter in the contract. */
+export type EventPayload<E extends Event> = ClientToServerEvents[E] extends (payload: infer P, ack: never) => void
+  ? P
+  : never
+
+/**
+ * What `run` returns for `E`: the `T` of the event's `AckFn<T>` (the ack adds `ok: true`), or `void`
+ * for a bare `AckFn` (the ack is `{ ok: true }`).
+ */
+export type EventResult<E extends Event> = ClientToServerEvents[E] extends (payload: never, ack: AckFn<infer T>) => void
+  ? object extends T
+    ? void
+    : T
+  : never
+
+/**
+ * Why `schema` cannot parse `E`'s payload, or `unknown` when it can. It must accept every payload the
+ * contract lets a client send (no extra required field: its input), and give `run` nothing the
+ * contract does not name (its output is a payload, with no field the payload lacks).
+ */
+type SchemaMismatch<E extends Event, S extends z.ZodType> = [EventPayload<E>] extends [z.input<S>]
+  ? [z.output<S>] extends [EventPayload<E>]
+    ? [ExtraKeys<z.output<S>, EventPayload<E>>] extends [never]
+      ? unknown
+      : { 'schema output has fields the payload of this event lacks': ExtraKeys<z.output<S>, EventPayload<E>> }
+    : { 'schema output is not the payload of this event': EventPayload<E> }
+  : { 'schema does not accept the payload of this event (a field it requires?)': EventPayload<E> }
+
+/** Why `run`'s result is not exactly `E`'s ack result, or `unknown` when it is. */
+type ResultMismatch<E extends Event, R> = [ExtraKeys<R, EventResult<E>>] extends [never]
+  ? unknown
+  : { 'result has fields the ack of this event lacks': ExtraKeys<R, EventResult<E>> }
+
+type ExtraKeys<A, B> = A extends object ? (B extends object ? Exclude<keyof A, keyof B> : keyof A) : never
 
 /**
  * The one wrapper every socket event goes through: parse the payload with its contract schema, run,
@@ -21,6 +56,11 @@ type Event = keyof ClientToServerEvents
  * (Socket.IO calls it with the socket as `this`), which also counts events nobody handles. A
  * connection then costs one array slot, instead of a closure, its context and an event-map entry
  * per event (several hundred bytes per socket; issue 8's memory target).
+ *
+ * `route` is typed from `ClientToServerEvents`: the schema must parse the event's payload (see
+ * `SchemaMismatch`) and `run` must resolve to exactly the ack's result (`EventResult`, no extra
+ * field: the ack spreads it, so an extra field would reach the client). `handler.types.test.ts`
+ * keeps the cases that must not compile.
  *
  * @example handlers.route('room:leave', ZId, (socket, roomId) => leave(socket, roomId))
  */
@@ -80,13 +120,19 @@ export function createHandlers({ log, metrics }: { log: Logger; metrics: Metrics
 
   return {
     /** Handles `event` on every socket that is `attach`ed; call once per server. */
-    route<S extends z.ZodType, R extends object | void>(
-      event: Event,
-      schema: S,
-      run: (socket: AppSocket, input: z.output<S>) => Promise<R> | R,
+    route<E extends Event, S extends z.ZodType, R extends EventResult<E>>(
+      event: E,
+      schema: S & SchemaMismatch<E, S>,
+      run: ((socket: AppSocket, input: z.output<S>) => Promise<R> | R) & ResultMismatch<E, R>,
     ) {
       // `run` gets `schema`'s output, parsed by `handle`: the stored type forgets which schema.
       routes.set(event, { schema, run: run as Route['run'] })
+    },
+
+    /** Throws naming every contract event (`CLIENT_EVENTS`) nobody routed; call once all are registered. */
+    assertComplete() {
+      const missing = CLIENT_EVENTS.filter((event) => !routes.has(event))
+      if (missing.length > 0) throw new Error(`socket events without a handler: ${missing.join(', ')}`)
     },
 
     /** On connection: routes the socket's events (and counts the unknown ones, ignored). */

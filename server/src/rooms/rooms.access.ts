@@ -4,8 +4,13 @@ import type { RoomDto } from '../contract/rooms'
 import { AppError } from '../lib/app-error'
 
 /**
- * The one place that decides who may do what with a room. Every REST route, socket event and fan-out
- * path goes through `requireRoom` (or, for listings, `readableRoomsWhere`); nothing else checks access.
+ * The one place that decides who may do what with a room, in three faces that must agree
+ * (rooms.access.test.ts checks them for every kind of viewer and room):
+ * - `canRead` / `canPost` / `canManage` over a loaded room, behind `requireRoom`, used by every REST
+ *   route and socket event;
+ * - `readableRoomsWhere`, the Prisma filter for listings;
+ * - `canReadSql`, the SQL fragment for statements that check access themselves (the message writer).
+ * Nothing else checks access.
  */
 
 export type RoomRecord = Room & {

@@ -140,6 +140,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // Socket events are routed by one listener shared by every socket (see handlers.route).
   registerRoomHandlers({ prisma, messages, roomPresence, limits, handlers })
   registerMessageHandlers({ messages, handlers, track })
+  handlers.assertComplete() // every contract event (CLIENT_EVENTS) has a route, or the server does not start
   const countDelivered = (event: string) => {
     if (event === 'message:created') metrics.messagesDelivered.inc()
   }

@@ -24,10 +24,10 @@ import { createRedisPresenceStore } from './presence/presence.redis'
 import { createPresence } from './presence/presence.service'
 import { createMemoryPresenceStore } from './presence/presence.store'
 import { roomIdOfChannel } from './realtime/channels'
-import { createFanout } from './realtime/fanout'
 import { createHandlers } from './realtime/handler'
 import { createIo, createSessions, useRedisAdapter } from './realtime/io'
 import type { AppServer, AppSocket } from './realtime/io.types'
+import { createPush } from './realtime/push'
 import { createRoomPresence } from './realtime/room-presence'
 import { registerRoomHandlers } from './rooms/rooms.handlers'
 import { roomsRoutes } from './rooms/rooms.routes'
@@ -84,21 +84,23 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
     log,
   })
-  if (redis) useRedisAdapter(io, { redis, prefix: config.REDIS_PREFIX, log })
+  // push is created below; the adapter calls back only when a Redis link comes back.
+  if (redis) useRedisAdapter(io, { redis, prefix: config.REDIS_PREFIX, syncRequired: (s) => push.syncRequired(s), log })
 
-  const roomPresence = createRoomPresence({ io, log })
-  const fanout = createFanout(io, roomPresence)
+  // roomPresence is called only after both exist (when a room loses people).
+  const push = createPush(io, { accessRevoked: (roomId) => roomPresence.accessRevoked(roomId) })
+  const roomPresence = createRoomPresence({ io, push, log })
   const messages = createMessagesService({
     prisma,
     pool,
-    fanout,
+    push,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
     onStored: () => metrics.messagesSent.inc(),
   })
   const rooms = createRoomsService({
     prisma,
-    fanout,
+    push,
     notice: (roomId, notice) =>
       messages.notice(roomId, notice).catch((err: unknown) => log.error({ err, roomId }, 'system notice not stored')),
   })
@@ -114,13 +116,13 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
         })
       : createMemoryPresenceStore(),
     heartbeatMs: config.PRESENCE_HEARTBEAT_SECONDS * 1000,
-    broadcast: (counts) => io.local.emit('presence:changed', counts),
+    broadcast: (counts) => push.presenceChanged(counts),
     onInstanceLost: () => {
       roomPresence.refreshLocalRooms()
       // The dead instance may have stored messages (and acked some) that it never broadcast: every
       // instance tells its own clients to catch up from history.
       log.info('an instance was reaped: asking local clients to catch up')
-      io.local.emit('sync:required')
+      push.syncRequired('local')
     },
     log,
   })
@@ -136,9 +138,9 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // What a connection gets is set up once here and shared: listeners are plain functions Socket.IO
   // calls with the socket as `this`, so a socket costs listener slots, not closures (issue 8:
   // memory per idle connection).
-  const sessions = createSessions()
+  const sessions = createSessions({ sessionExpired: push.sessionExpired })
   // Socket events are routed by one listener shared by every socket (see handlers.route).
-  registerRoomHandlers({ prisma, messages, roomPresence, limits, handlers })
+  registerRoomHandlers({ prisma, messages, roomPresence, push, limits, handlers })
   registerMessageHandlers({ messages, handlers, track })
   handlers.assertComplete() // every contract event (CLIENT_EVENTS) has a route, or the server does not start
   const countDelivered = (event: string) => {
@@ -162,7 +164,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     sessions.attach(socket)
     presence.connected(viewer)
     metrics.sockets.inc({ kind: viewer.kind })
-    socket.emit('presence:changed', presence.current())
+    push.presenceChanged(presence.current(), socket)
     handlers.attach(socket) // routes the socket's events; counts unknown events
     socket.onAnyOutgoing(countDelivered)
     socket.on('disconnecting', onDisconnecting)
@@ -207,7 +209,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   })
 
   const api = express.Router()
-  api.use('/auth', authRoutes({ auth, requireUser, limits, onSessionsRevoked: fanout.sessionsRevoked }))
+  api.use('/auth', authRoutes({ auth, requireUser, limits, onSessionsRevoked: push.sessionsRevoked }))
   api.get('/presence', async (_req, res) => {
     res.json(await presence.counts())
   })

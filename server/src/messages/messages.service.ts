@@ -16,7 +16,7 @@ import type {
 } from '../contract/messages'
 import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
-import type { Fanout } from '../realtime/fanout'
+import type { Push } from '../realtime/push'
 import { canManage, requireRoom } from '../rooms/rooms.access'
 import { createMessageWriter } from './message-writer'
 import { toMessageDto } from './messages.dto'
@@ -30,7 +30,7 @@ const NOTICE_VIEWER: Viewer = { kind: 'guest', id: 'notice' }
 export function createMessagesService({
   prisma,
   pool,
-  fanout,
+  push,
   limits,
   editWindowSeconds,
   onStored,
@@ -38,7 +38,7 @@ export function createMessagesService({
   prisma: PrismaClient
   /** The pg pool under `prisma`, for the batched insert (see message-writer.ts). */
   pool: pg.Pool
-  fanout: Fanout
+  push: Push
   limits: Limits
   /** MESSAGE_EDIT_WINDOW_SECONDS: how long after sending its author may edit a message; 0 = no limit. */
   editWindowSeconds: number
@@ -47,7 +47,7 @@ export function createMessagesService({
 }) {
   const writer = createMessageWriter(pool)
   const repo = createMessagesRepo(pool)
-  const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => fanout.messageCreated(message) })
+  const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => push.messageCreated(message) })
 
   /** Stores the message (its seq assigned in the same statement), or finds the one already stored under the clientMsgId. */
   async function insert(
@@ -155,7 +155,7 @@ export function createMessagesService({
         return { topic, content, deleted: false }
       })
       const message = toMessageDto(row, viewer)
-      if (changed) fanout.messageUpdated(message)
+      if (changed) push.messageUpdated(message)
       return { message }
     },
 
@@ -175,7 +175,7 @@ export function createMessagesService({
         if (current.deletedAt) return null
         return { topic: '', content: '', deleted: true }
       })
-      if (changed) fanout.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+      if (changed) push.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
       return { message: toMessageDto(row, viewer) }
     },
 

@@ -134,7 +134,12 @@ export function createIo(
  */
 export function useRedisAdapter(
   io: AppServer,
-  { redis, prefix, log }: { redis: RedisClients; prefix: string; log: Logger },
+  {
+    redis,
+    prefix,
+    syncRequired,
+    log,
+  }: { redis: RedisClients; prefix: string; syncRequired: (scope: 'local' | 'cluster') => void; log: Logger },
 ) {
   io.adapter(
     createShardedAdapter(redis.client, redis.adapterSubscriber, {
@@ -144,11 +149,11 @@ export function useRedisAdapter(
   )
   onRecovered(redis.adapterSubscriber, () => {
     log.info('redis subscription is back: asking local clients to catch up')
-    io.local.emit('sync:required')
+    syncRequired('local')
   })
   onRecovered(redis.client, () => {
     log.info('redis publishing is back: asking every client of every instance to catch up')
-    io.emit('sync:required')
+    syncRequired('cluster')
   })
 }
 
@@ -174,7 +179,7 @@ function onRecovered(client: RedisClients['client'], recovered: () => void) {
  * often a timer list of its own: about 0.7 kB per socket in heap snapshots). A socket costs one Map
  * entry. Call `detach` when the socket disconnects.
  */
-export function createSessions() {
+export function createSessions({ sessionExpired }: { sessionExpired: (socket: AppSocket) => void }) {
   /** Sockets whose token expires, with when (epoch ms). */
   const expiries = new Map<AppSocket, number>()
   let timer: NodeJS.Timeout | undefined
@@ -204,8 +209,7 @@ export function createSessions() {
     for (const [socket, at] of expiries) {
       if (at <= now) {
         expiries.delete(socket)
-        socket.emit('session:ended', { reason: 'expired' })
-        socket.disconnect(true)
+        sessionExpired(socket)
       } else if (at < next) next = at
     }
     if (next < Number.POSITIVE_INFINITY) arm(next)

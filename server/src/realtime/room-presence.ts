@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/logger'
 import { roomChannels, roomIdOfChannel } from './channels'
 import type { AppServer } from './io.types'
+import type { Push } from './push'
 
 const DELAY_MS = 150
 
@@ -9,7 +10,7 @@ const DELAY_MS = 150
  * channels only (so only people who may read the room ever see it). Computed from the sockets in the
  * room's channels on every instance, coalesced per room.
  */
-export function createRoomPresence({ io, log }: { io: AppServer; log: Logger }) {
+export function createRoomPresence({ io, push, log }: { io: AppServer; push: Push; log: Logger }) {
   const pending = new Map<string, NodeJS.Timeout>()
   /** Bumped when people lose access to a room, so a list computed before that is never sent after it. */
   const generations = new Map<string, number>()
@@ -35,11 +36,7 @@ export function createRoomPresence({ io, log }: { io: AppServer; log: Logger }) 
         if (viewer.kind === 'user') users.add(viewer.username)
         else guests.add(viewer.id)
       }
-      io.to(roomChannels(roomId)).emit('room:presence', {
-        roomId,
-        users: [...users].sort(),
-        guests: guests.size,
-      })
+      push.roomPresence({ roomId, users: [...users].sort(), guests: guests.size })
     } catch (err) {
       log.warn({ err, roomId }, 'room presence failed')
     }

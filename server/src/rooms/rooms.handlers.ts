@@ -5,6 +5,7 @@ import type { Limits } from '../limits/limits'
 import type { MessagesService } from '../messages/messages.service'
 import { roomChannelFor, roomChannels } from '../realtime/channels'
 import type { Handlers } from '../realtime/handler'
+import type { Push } from '../realtime/push'
 import type { RoomPresence } from '../realtime/room-presence'
 import { requireRoom, toRoomDto } from './rooms.access'
 
@@ -13,12 +14,14 @@ export function registerRoomHandlers({
   prisma,
   messages,
   roomPresence,
+  push,
   limits,
   handlers,
 }: {
   prisma: PrismaClient
   messages: MessagesService
   roomPresence: RoomPresence
+  push: Push
   limits: Limits
   handlers: Handlers
 }) {
@@ -52,6 +55,6 @@ export function registerRoomHandlers({
     await requireRoom(prisma, viewer, roomId, 'post')
     if (viewer.kind !== 'user') return
     await limits.consume('typing', viewer.id)
-    socket.to(roomChannels(roomId)).emit('typing:changed', { roomId, username: viewer.username, typing })
+    push.typingChanged(socket, { roomId, username: viewer.username, typing })
   })
 }

@@ -5,7 +5,7 @@ import type { Viewer } from '../contract/events'
 import type { SystemNotice } from '../contract/messages'
 import type { RoomDto, ZCreateRoom } from '../contract/rooms'
 import { AppError } from '../lib/app-error'
-import type { Fanout } from '../realtime/fanout'
+import type { Push } from '../realtime/push'
 import { readableRoomsWhere, requireRoom, toRoomDto } from './rooms.access'
 
 export type RoomsService = ReturnType<typeof createRoomsService>
@@ -17,11 +17,11 @@ const roomInclude = {
 
 export function createRoomsService({
   prisma,
-  fanout,
+  push,
   notice,
 }: {
   prisma: PrismaClient
-  fanout: Fanout
+  push: Push
   /** Writes a system notice into the room's timeline ("maya added jonas"); never throws. */
   notice: (roomId: string, notice: SystemNotice) => Promise<void>
 }) {
@@ -92,7 +92,7 @@ export function createRoomsService({
         }
         throw err
       }
-      fanout.roomAdded(room, input.isPrivate ? [viewer.id, ...found.map((u) => u.id)] : 'everyone')
+      push.roomAdded(room, input.isPrivate ? [viewer.id, ...found.map((u) => u.id)] : 'everyone')
       return room
     },
 
@@ -101,7 +101,7 @@ export function createRoomsService({
       const room = await requireRoom(prisma, viewer, roomId, 'manage')
       const audience = room.isPrivate ? await participantIds(roomId) : 'everyone'
       await prisma.room.delete({ where: { id: roomId } })
-      fanout.roomRemoved(roomId, audience)
+      push.roomRemoved(roomId, audience)
     },
 
     async participants(viewer: Viewer, roomId: string): Promise<PublicUserDto[]> {
@@ -130,8 +130,8 @@ export function createRoomsService({
       })
       if (count > 0) {
         const room = await reload(roomId)
-        fanout.roomAdded(room, [user.id])
-        fanout.roomUpdated(
+        push.roomAdded(room, [user.id])
+        push.roomUpdated(
           room,
           (await participantIds(roomId)).filter((id) => id !== user.id),
         )
@@ -159,8 +159,8 @@ export function createRoomsService({
         ? await prisma.roomParticipant.deleteMany({ where: { roomId, userId: user.id } })
         : { count: 0 }
       if (!user || count === 0) throw new AppError('not_found', { message: `${username} is not a participant.` })
-      fanout.roomRemoved(roomId, [user.id])
-      fanout.roomUpdated(await reload(roomId), await participantIds(roomId))
+      push.roomRemoved(roomId, [user.id])
+      push.roomUpdated(await reload(roomId), await participantIds(roomId))
       // After the removed person's sockets left the room: the notice never reaches them live.
       await notice(
         roomId,

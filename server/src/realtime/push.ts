@@ -1,0 +1,109 @@
+import type { MessageDeletedDto, MessageDto } from '../contract/messages'
+import type { PresenceCounts } from '../contract/presence'
+import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
+import { maskEmail } from '../messages/messages.dto'
+import { roomChannels, roomGuestChannel, roomUserChannel, userChannel } from './channels'
+import type { AppServer, AppSocket } from './io.types'
+
+/** Who learns about a room change: everyone connected (public rooms) or these users' sockets. */
+export type Audience = 'everyone' | string[]
+
+export type Push = ReturnType<typeof createPush>
+
+/** What a guest may see of a message: the author's email masked (`j***@example.com`). */
+const forGuests = (message: MessageDto): MessageDto =>
+  message.email === '' ? message : { ...message, email: maskEmail(message.email) }
+
+/**
+ * The push gateway: every event the server sends to clients leaves through here, and nothing else
+ * calls `emit`. Each method names its audience —
+ * - a room: the sockets that joined it (`room:join` checked access) on every instance;
+ * - users: every socket of those accounts (their `user:<id>` channel) on every instance;
+ * - everyone, or this instance's own sockets, or one socket —
+ * and projects the payload per viewer where viewers differ. A room has two channels only for that
+ * projection: signed-in viewers (`:u`) get authors' emails, guests (`:g`) get them masked.
+ * Services call it after their data is committed; with the Redis adapter each call reaches the
+ * sockets of every instance.
+ */
+export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (roomId: string) => void }) {
+  /** Sends a message-shaped event to a room, projected for users and for guests. */
+  const toRoom = (event: 'message:created' | 'message:updated', message: MessageDto) => {
+    io.to(roomUserChannel(message.roomId)).emit(event, message)
+    io.to(roomGuestChannel(message.roomId)).emit(event, forGuests(message))
+  }
+
+  return {
+    messageCreated: (message: MessageDto) => toRoom('message:created', message),
+
+    /** An edit: the message's new state, to exactly the audience of `message:created`. */
+    messageUpdated: (message: MessageDto) => toRoom('message:updated', message),
+
+    /** A deletion: ids and rev only, never content (the same payload for every viewer). */
+    messageDeleted({ roomId, id, seq, rev }: MessageDeletedDto) {
+      io.to(roomChannels(roomId)).emit('message:deleted', { roomId, id, seq, rev })
+    },
+
+    /** Someone in the room (not `from` itself) started or stopped typing. */
+    typingChanged(from: AppSocket, payload: { roomId: string; username: string; typing: boolean }) {
+      from.to(roomChannels(payload.roomId)).emit('typing:changed', payload)
+    },
+
+    /** Who views a room, to the room's own channels only. */
+    roomPresence(presence: RoomPresenceDto) {
+      io.to(roomChannels(presence.roomId)).emit('room:presence', presence)
+    },
+
+    roomAdded(room: RoomDto, audience: Audience) {
+      if (audience === 'everyone') io.emit('room:added', room)
+      else if (audience.length > 0) io.to(audience.map(userChannel)).emit('room:added', room)
+    },
+
+    roomUpdated(room: RoomDto, audience: string[]) {
+      if (audience.length > 0) io.to(audience.map(userChannel)).emit('room:updated', room)
+    },
+
+    /**
+     * The audience's sockets leave the room's channels first, then hear `room:removed`. Both go out on
+     * the adapter's single ordered channel, so nothing broadcast to the room afterwards reaches them.
+     */
+    roomRemoved(roomId: string, audience: Audience) {
+      if (audience === 'everyone') {
+        io.in(roomChannels(roomId)).socketsLeave(roomChannels(roomId))
+        io.emit('room:removed', { roomId })
+      } else if (audience.length > 0) {
+        const targets = audience.map(userChannel)
+        io.in(targets).socketsLeave(roomChannels(roomId))
+        io.to(targets).emit('room:removed', { roomId })
+      }
+      accessRevoked(roomId)
+    },
+
+    /** Global online counts: to this instance's sockets (every instance sends its own), or to one. */
+    presenceChanged(counts: PresenceCounts, to?: AppSocket) {
+      if (to) to.emit('presence:changed', counts)
+      else io.local.emit('presence:changed', counts)
+    },
+
+    /**
+     * Live delivery may have missed something: the clients catch up from the change stream. `local`:
+     * this instance's sockets (its own subscription was down, or an instance was reaped — every
+     * instance then tells its own); `cluster`: every socket of every instance, through Redis.
+     */
+    syncRequired(scope: 'local' | 'cluster') {
+      if (scope === 'local') io.local.emit('sync:required')
+      else io.emit('sync:required')
+    },
+
+    /** The user's tokens were revoked: tell their sockets and cut them, on every instance. */
+    sessionsRevoked(userId: string) {
+      io.to(userChannel(userId)).emit('session:ended', { reason: 'revoked' })
+      io.in(userChannel(userId)).disconnectSockets(true)
+    },
+
+    /** One socket's token expired: tell it and cut it. */
+    sessionExpired(socket: AppSocket) {
+      socket.emit('session:ended', { reason: 'expired' })
+      socket.disconnect(true)
+    },
+  }
+}

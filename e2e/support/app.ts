@@ -150,3 +150,42 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`), animations: 'disabled' })
 }
+
+export async function editViaApi(author: Account, message: MessageDto, content: string, base = BASE_URL) {
+  const path = `/api/rooms/${message.roomId}/messages/${message.id}`
+  return (await api<{ message: MessageDto }>(base, path, { method: 'PATCH', token: author.token, body: { content } }))
+    .message
+}
+
+export async function deleteViaApi(by: Account, message: MessageDto, base = BASE_URL) {
+  const path = `/api/rooms/${message.roomId}/messages/${message.id}`
+  return (await api<{ message: MessageDto }>(base, path, { method: 'DELETE', token: by.token })).message
+}
+
+/** The creator adds someone to a private room. */
+export async function addParticipantViaApi(owner: Account, roomId: string, username: string, base = BASE_URL) {
+  await api(base, `/api/rooms/${roomId}/participants`, { method: 'POST', token: owner.token, body: { username } })
+}
+
+/** Every stored message of a room (up to 100 after `after`), as the server holds it now. */
+export async function historyViaApi(reader: Account, roomId: string, after = 0, base = BASE_URL) {
+  const path = `/api/rooms/${roomId}/messages?after=${after}&limit=100`
+  return (await api<{ messages: MessageDto[] }>(base, path, { token: reader.token })).messages
+}
+
+/** What the timeline shows for each stored message: seq, text (without the edited marker), markers. */
+export async function shownMessages(page: Page) {
+  return messageItems(page).evaluateAll((items) =>
+    items.map((el) => {
+      const item = el as HTMLElement
+      const text = item.querySelector('.text')
+      const own = text ? Array.from(text.childNodes).filter((n) => !(n instanceof Element && n.matches('.edited'))) : []
+      return {
+        seq: Number(item.dataset.seq),
+        text: own.map((n) => n.textContent).join(''),
+        edited: !!item.querySelector('[data-testid="edited-marker"]'),
+        deleted: item.dataset.deleted === 'true',
+      }
+    }),
+  )
+}

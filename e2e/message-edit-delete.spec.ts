@@ -124,6 +124,15 @@ test('Up-arrow in an empty composer edits the last own message; Escape cancels, 
   await sendMessage(a.page, 'second')
   const second = (await messageItems(a.page).filter({ hasText: 'second' }).getAttribute('data-seq'))!
 
+  // Keyboard focus shows the actions as hover does: Tab from the history reaches the first one.
+  await a.page.mouse.move(0, 0)
+  const firstEdit = bySeq(a.page, Number(second) - 1).getByRole('button', { name: 'Edit message' })
+  expect(await firstEdit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('0')
+  await a.page.getByTestId('message-scroller').focus()
+  await a.page.keyboard.press('Tab')
+  await expect(firstEdit).toBeFocused()
+  await expect.poll(() => firstEdit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('1')
+
   // Not while the composer holds text.
   await composer(a.page).fill('draft')
   await composer(a.page).press('ArrowUp')

@@ -4,40 +4,40 @@ import { resolve } from 'node:path'
 import type { PrismaClient } from '@prisma/client'
 import express from 'express'
 import type pg from 'pg'
-import type { RedisClientType } from 'redis'
-import { authRoutes } from './auth/auth.routes'
+import { authFeature } from './auth/auth.feature'
 import { createAuthService } from './auth/auth.service'
 import { createRestAuth } from './auth/passport'
 import { createPasswords } from './auth/passwords'
 import { createTokens } from './auth/tokens'
 import type { Config } from './config/env'
+import type { Feature } from './feature'
+import type { RedisClients } from './db/redis'
 import { apiNotFound, errorHandler } from './http/error-handler'
 import { clientIpResolver, httpBasics, spa } from './http/middleware'
+import { operationsRoutes } from './http/operations'
 import type { Logger } from './lib/logger'
 import { createLimits } from './limits/limits'
 import { createWriterFence } from './messages/fence'
-import { registerMessageHandlers } from './messages/messages.handlers'
-import { changesRoutes, messagesRoutes } from './messages/messages.routes'
+import { messagesFeature } from './messages/messages.feature'
 import { createMessagesService } from './messages/messages.service'
 import { createMetrics } from './metrics/metrics'
 import { createRedisPresenceStore } from './presence/presence.redis'
+import { presenceFeature } from './presence/presence.feature'
 import { createPresence } from './presence/presence.service'
 import { createMemoryPresenceStore } from './presence/presence.store'
 import { roomIdOfChannel } from './realtime/channels'
 import { createHandlers } from './realtime/handler'
-import { createIo, createSessions, useRedisAdapter } from './realtime/io'
+import { createIo } from './realtime/io'
 import type { AppServer, AppSocket } from './realtime/io.types'
 import { createPush } from './realtime/push'
+import { useRedisAdapter } from './realtime/redis-adapter'
 import { createRoomPresence } from './realtime/room-presence'
-import { registerRoomHandlers } from './rooms/rooms.handlers'
-import { roomsRoutes } from './rooms/rooms.routes'
+import { createSessions } from './realtime/sessions'
+import { roomsFeature } from './rooms/rooms.feature'
 import { createRoomsService } from './rooms/rooms.service'
-import { usersRoutes } from './users/users.routes'
+import { usersFeature } from './users/users.feature'
 
-type Redis = RedisClientType
-
-/** Redis connections: commands, presence subscriptions, and the adapter's subscriber. */
-export type RedisClients = { client: Redis; subscriber: Redis; adapterSubscriber: Redis }
+export type { RedisClients }
 
 export type AppDeps = { config: Config; prisma: PrismaClient; pool: pg.Pool; redis: RedisClients | null; log: Logger }
 
@@ -139,10 +139,6 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // calls with the socket as `this`, so a socket costs listener slots, not closures (issue 8:
   // memory per idle connection).
   const sessions = createSessions({ sessionExpired: push.sessionExpired })
-  // Socket events are routed by one listener shared by every socket (see handlers.route).
-  registerRoomHandlers({ prisma, messages, roomPresence, push, limits, handlers })
-  registerMessageHandlers({ messages, handlers, track })
-  handlers.assertComplete() // every contract event (CLIENT_EVENTS) has a route, or the server does not start
   const countDelivered = (event: string) => {
     if (event === 'message:created') metrics.messagesDelivered.inc()
   }
@@ -172,51 +168,30 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   })
 
   let shuttingDown = false
+
+  operationsRoutes(app, { prisma, redis, metrics, mode: config.mode, shuttingDown: () => shuttingDown })
+
+  // Each feature mounts its REST routes and registers its socket events (one router shared by every
+  // socket, see handlers.route); the server refuses to start if a contract event has no route.
   const { authenticate, requireUser } = createRestAuth({
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     auth,
   })
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' })
-  })
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType)
-    res.send(await metrics.registry.metrics())
-  })
-  app.get('/readyz', async (_req, res) => {
-    const checks = { database: 'ok', redis: redis ? 'ok' : 'not configured' }
-    let ready = !shuttingDown
-    try {
-      await prisma.$queryRaw`SELECT 1`
-    } catch {
-      checks.database = 'unreachable'
-      ready = false
-    }
-    if (redis) {
-      try {
-        await redis.client.ping()
-      } catch {
-        checks.redis = 'unreachable'
-        ready = false
-      }
-    }
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : shuttingDown ? 'shutting down' : 'not ready', checks, mode: config.mode })
-  })
-
+  const features: Feature[] = [
+    authFeature({ auth, requireUser, limits, onSessionsRevoked: push.sessionsRevoked }),
+    presenceFeature({ presence }),
+    roomsFeature({ prisma, rooms, messages, roomPresence, push, limits, authenticate, requireUser }),
+    messagesFeature({ messages, authenticate, requireUser, track }),
+    usersFeature({ prisma, requireUser }),
+  ]
   const api = express.Router()
-  api.use('/auth', authRoutes({ auth, requireUser, limits, onSessionsRevoked: push.sessionsRevoked }))
-  api.get('/presence', async (_req, res) => {
-    res.json(await presence.counts())
-  })
-  api.use('/rooms', roomsRoutes({ rooms, authenticate, requireUser }))
-  api.use('/rooms/:id/messages', messagesRoutes({ messages, authenticate, requireUser }))
-  api.use('/rooms/:id/changes', changesRoutes({ messages, authenticate }))
-  api.use('/users', usersRoutes({ prisma, requireUser }))
+  for (const feature of features) {
+    feature.routes?.(api)
+    feature.sockets?.(handlers)
+  }
+  handlers.assertComplete()
   api.use(apiNotFound)
   app.use('/api', api)
 

@@ -1,11 +1,11 @@
 // Composition root: config → database (+ migrations) → Redis → app → listen; SIGTERM → graceful stop.
 import { hostname } from 'node:os'
-import { createClient, type RedisClientType } from 'redis'
-import { createApp, type RedisClients } from './app'
+import { createApp } from './app'
 import { ConfigError, loadConfig } from './config/env'
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './db/embedded'
 import { migrateDeploy } from './db/migrate'
 import { createDatabase } from './db/prisma'
+import { connectRedis } from './db/redis'
 import { createLogger } from './lib/logger'
 
 async function main() {
@@ -69,32 +69,6 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
-}
-
-async function connectRedis(url: string, log: ReturnType<typeof createLogger>): Promise<RedisClients> {
-  const make = (name: string) => {
-    const client: RedisClientType = createClient({
-      url,
-      // Fail commands at once while Redis is down instead of queueing them; reconnect forever.
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
-    })
-    let down = false
-    client.on('error', (err) => {
-      if (!down) log.warn({ err, client: name }, 'redis connection lost')
-      down = true
-    })
-    client.on('ready', () => {
-      if (down) log.info({ client: name }, 'redis reconnected')
-      down = false
-    })
-    return client
-  }
-  const client = make('commands')
-  const subscriber = make('presence-subscriber')
-  const adapterSubscriber = make('adapter-subscriber')
-  await Promise.all([client.connect(), subscriber.connect(), adapterSubscriber.connect()])
-  return { client, subscriber, adapterSubscriber }
 }
 
 main().catch((err) => {

@@ -1,9 +1,10 @@
 // Shared test helpers: boot the real app on port 0 against the run's PostgreSQL database and Redis
 // prefix (see run.ts), talk to it over real HTTP and real socket.io-client connections.
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createClient, type RedisClientType } from 'redis'
+import { createClient } from 'redis'
 import { io as ioClient, type Socket } from 'socket.io-client'
-import { type App, createApp, type RedisClients } from '../src/app'
+import { type App, createApp } from '../src/app'
+import { connectRedis } from '../src/db/redis'
 import { type Config, loadConfig } from '../src/config/env'
 import type { SessionDto } from '../src/contract/auth'
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../src/contract/events'
@@ -56,17 +57,6 @@ export type TestServer = {
   prisma: PrismaClient
   config: Config
   stop(): Promise<void>
-}
-
-async function connectRedis(url: string): Promise<RedisClients> {
-  const make = () => {
-    const c: RedisClientType = createClient({ url, disableOfflineQueue: true })
-    c.on('error', () => {})
-    return c
-  }
-  const clients = { client: make(), subscriber: make(), adapterSubscriber: make() }
-  await Promise.all(Object.values(clients).map((c) => c.connect()))
-  return clients
 }
 
 /**

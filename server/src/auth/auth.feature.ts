@@ -1,0 +1,15 @@
+import type { RequestHandler } from 'express'
+import type { Feature } from '../feature'
+import type { Limits } from '../limits/limits'
+import { authRoutes } from './auth.routes'
+import type { AuthService } from './auth.service'
+
+/** /api/auth: register, log in, who am I, log out, password change. */
+export function authFeature(deps: {
+  auth: AuthService
+  requireUser: RequestHandler
+  limits: Limits
+  onSessionsRevoked: (userId: string) => void
+}): Feature {
+  return { name: 'auth', routes: (api) => api.use('/auth', authRoutes(deps)) }
+}

@@ -1,24 +1,11 @@
 import { defineConfig, devices } from '@playwright/test'
+import { CHROMIUM_LAUNCH } from './e2e/support/chromium'
 
 // Browser tests against the production build served by the real server (see e2e/global-setup.ts),
 // in Debian's Chromium (Playwright's own browser download is not reachable here).
 const port = Number(process.env.E2E_PORT ?? 4391)
 
-const browser = {
-  ...devices['Desktop Chrome'],
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  },
-}
+const browser = { ...devices['Desktop Chrome'], launchOptions: CHROMIUM_LAUNCH }
 
 export default defineConfig({
   testDir: './e2e',

@@ -6,18 +6,9 @@ import { resolve } from 'node:path'
 import { chromium } from '@playwright/test'
 import type { SessionDto } from '../server/src/contract/auth'
 import type { RoomDto } from '../server/src/contract/rooms'
+import { CHROMIUM_LAUNCH } from './support/chromium'
 import { createDatabase, deleteRedisKeys, dropDatabase } from './support/database'
 import { ROOT, startServer } from './support/server'
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 const dbName = `parlor_e2e_shot_${process.pid}`
 const prefix = `parlor-e2e-shot-${process.pid}`
@@ -74,10 +65,7 @@ try {
   await say('jonas', 'mockups', 'Good catch, I will bump it to the accent colour.')
   await say('maya', 'agenda', 'Next up: the settings page. Who wants to present?')
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  })
+  const browser = await chromium.launch(CHROMIUM_LAUNCH)
   const maya = await (
     await browser.newContext({ viewport: { width: 1200, height: 680 }, storageState: storage(people.maya) })
   ).newPage()

@@ -10,7 +10,7 @@ import type { MessageDto } from '../../server/src/contract/messages'
 import type { RoomDto } from '../../server/src/contract/rooms'
 import { ARTIFACTS } from './server'
 
-export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
+export { LOBBY_ID } from '../../server/src/contract/limits'
 export const BASE_URL = `http://127.0.0.1:${process.env.E2E_PORT ?? 4391}`
 export const PASSWORD = 'correct horse battery'
 

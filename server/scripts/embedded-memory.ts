@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { LOBBY_ID } from '../src/contract/limits'
 
-const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
 const port = Number(process.env.PORT ?? 4477)
 const url = `http://127.0.0.1:${port}`
 

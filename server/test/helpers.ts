@@ -13,7 +13,7 @@ import { createLogger } from '../src/lib/logger'
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
-export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
+export { LOBBY_ID } from '../src/contract/limits'
 
 const databaseUrl = process.env.PARLOR_TEST_DATABASE_URL
 const redisUrl = process.env.PARLOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'

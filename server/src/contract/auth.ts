@@ -1,13 +1,22 @@
 import { z } from 'zod'
+import { EMAIL_MAX, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, USERNAME_MAX, USERNAME_MIN } from './limits'
 
 /** 3–32 of a–z, 0–9, _ and -. Input is lower-cased first, so usernames are unique case-insensitively. */
 export const ZUsername = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9_-]{3,32}$/, 'must be 3–32 characters: letters, digits, _ or -')
+  .regex(
+    new RegExp(`^[a-z0-9_-]{${USERNAME_MIN},${USERNAME_MAX}}$`),
+    `must be ${USERNAME_MIN}–${USERNAME_MAX} characters: letters, digits, _ or -`,
+  )
 
-export const ZEmail = z.string().trim().toLowerCase().max(254, 'is too long').pipe(z.email('must be a valid email'))
+export const ZEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX, 'is too long')
+  .pipe(z.email('must be a valid email'))
 
 /**
  * 8–72 bytes: bcrypt ignores everything after byte 72, so longer passwords are refused, not truncated.
@@ -16,10 +25,13 @@ export const ZEmail = z.string().trim().toLowerCase().max(254, 'is too long').pi
  */
 export const ZPassword = z
   .string()
-  .refine((p) => new TextEncoder().encode(p).length >= 8, 'must be at least 8 characters')
   .refine(
-    (p) => new TextEncoder().encode(p).length <= 72,
-    'is too long: at most 72 bytes (about 72 plain letters; accented letters and emoji count 2–4 each)',
+    (p) => new TextEncoder().encode(p).length >= PASSWORD_MIN_BYTES,
+    `must be at least ${PASSWORD_MIN_BYTES} characters`,
+  )
+  .refine(
+    (p) => new TextEncoder().encode(p).length <= PASSWORD_MAX_BYTES,
+    `is too long: at most ${PASSWORD_MAX_BYTES} bytes (about ${PASSWORD_MAX_BYTES} plain letters; accented letters and emoji count 2–4 each)`,
   )
 
 export const ZRegister = z.object({ username: ZUsername, email: ZEmail, password: ZPassword })
@@ -32,7 +44,7 @@ export const ZLogin = z.object({
     .trim()
     .toLowerCase()
     .min(1, 'is required')
-    .max(254, 'is too long')
+    .max(EMAIL_MAX, 'is too long')
     .regex(/^[^\u0000-\u001F\u007F]*$/, 'contains control characters'),
   password: z.string().min(1, 'is required').max(1024, 'is too long'),
 })

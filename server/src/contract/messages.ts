@@ -1,9 +1,9 @@
 import { z } from 'zod'
+import { CONTENT_MAX, HISTORY_PAGE_MAX, TOPIC_MAX } from './limits'
 import { userText, ZId } from './text'
 
-export const TOPIC_MAX = 64
-export const CONTENT_MAX = 4000
-export const HISTORY_PAGE_MAX = 100
+// Re-exported for the server's own imports; the web takes them from ./limits (no zod).
+export { CONTENT_MAX, HISTORY_PAGE_MAX, TOPIC_MAX }
 
 export const ZTopic = userText({ max: TOPIC_MAX })
 export const ZContent = userText({ max: CONTENT_MAX, multiline: true })

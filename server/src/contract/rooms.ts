@@ -1,17 +1,19 @@
 import { z } from 'zod'
 import { ZUsername } from './auth'
+import { ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX, ROOM_PARTICIPANTS_MAX } from './limits'
 import { userText, ZId } from './text'
-
-export const ROOM_NAME_MAX = 64
 
 export const ZRoomName = userText({ max: ROOM_NAME_MAX })
 
 /** `POST /api/rooms`. The creator is always a participant; `participants` are usernames to add. */
 export const ZCreateRoom = z.object({
   name: ZRoomName,
-  description: userText({ min: 0, max: 500, multiline: true }).default(''),
+  description: userText({ min: 0, max: ROOM_DESCRIPTION_MAX, multiline: true }).default(''),
   isPrivate: z.boolean().default(false),
-  participants: z.array(ZUsername).max(100, 'at most 100 participants at once').default([]),
+  participants: z
+    .array(ZUsername)
+    .max(ROOM_PARTICIPANTS_MAX, `at most ${ROOM_PARTICIPANTS_MAX} participants at once`)
+    .default([]),
 })
 export type TCreateRoom = z.input<typeof ZCreateRoom>
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { api, connect, register, startServer, type TestServer } from '../../test/helpers'
+import { LOBBY_ID } from '../contract/limits'
 
 let server: TestServer
 before(async () => {
@@ -59,7 +60,7 @@ test('/metrics exposes sockets, messages, ack latency, rate-limit hits and error
   const { token } = await register(server.url)
   const socket = await connect(server.url, token)
   const res = await socket.timeout(5000).emitWithAck('message:send', {
-    roomId: '00000000-0000-4000-8000-000000000001',
+    roomId: LOBBY_ID,
     content: 'counted',
     clientMsgId: `m${Date.now()}`,
   })

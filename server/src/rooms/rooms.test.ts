@@ -14,6 +14,7 @@ import {
   type TestServer,
   uniqueName,
 } from '../../test/helpers'
+import { LOBBY_ID } from '../contract/limits'
 import type { MessageDto } from '../contract/messages'
 import type { RoomPresenceDto } from '../contract/rooms'
 
@@ -240,7 +241,7 @@ describe('participants', () => {
 
   test('the lobby cannot be deleted', async () => {
     const { token } = await register(server.url)
-    const res = await api(server.url, 'DELETE', '/api/rooms/00000000-0000-4000-8000-000000000001', { token })
+    const res = await api(server.url, 'DELETE', `/api/rooms/${LOBBY_ID}`, { token })
     assert.equal(res.status, 403)
   })
 })

@@ -1,4 +1,4 @@
-import { CONTENT_MAX } from '../../lib/limits'
+import { CONTENT_MAX } from '@contract/limits'
 
 /** From this share of the limit on, the composer shows how much room is left. */
 export const COUNTER_FROM = 0.8

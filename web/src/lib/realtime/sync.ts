@@ -1,10 +1,11 @@
+import { LOBBY_ID } from '@contract/limits'
 // The bridge between the socket and the state classes: every server event lands here, and so does
 // every change of who we are (login, logout, session ended) and of which room is open.
 import { ApiError, errorMessage } from '../api'
 import { replaceLocationWithLobby, roomIdFromLocation, showRoomInLocation } from '../router'
 import { connection } from '../state/connection.svelte'
 import { presence } from '../state/presence.svelte'
-import { LOBBY_ID, rooms } from '../state/rooms.svelte'
+import { rooms } from '../state/rooms.svelte'
 import { session } from '../state/session.svelte'
 import { timelines } from '../state/timeline.svelte'
 import { toasts } from '../state/toasts.svelte'

@@ -1,8 +1,6 @@
+import { LOBBY_ID } from '@contract/limits'
 import type { RoomDto, TCreateRoom } from '@contract/rooms'
 import { send } from '../api'
-
-/** The lobby: a public system room that always exists. */
-export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
 
 /** The rooms this viewer can see (public ones plus their private ones) and which one is open. */
 class Rooms {

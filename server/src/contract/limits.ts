@@ -1,0 +1,25 @@
+// The contract's numbers: length limits and fixed ids, shared by the zod schemas (contract/*.ts) and
+// the web. No imports here, zod above all: the web imports this file at runtime and its bundle must
+// stay free of zod.
+
+/** The lobby: a public system room that always exists (created by the first migration). */
+export const LOBBY_ID = '00000000-0000-4000-8000-000000000001'
+
+/** Usernames: 3–32 of a–z, 0–9, _ and -. */
+export const USERNAME_MIN = 3
+export const USERNAME_MAX = 32
+/** Passwords, in UTF-8 bytes (bcrypt ignores everything after byte 72). */
+export const PASSWORD_MIN_BYTES = 8
+export const PASSWORD_MAX_BYTES = 72
+export const EMAIL_MAX = 254
+
+export const ROOM_NAME_MAX = 64
+export const ROOM_DESCRIPTION_MAX = 500
+/** Usernames added at once when creating a room. */
+export const ROOM_PARTICIPANTS_MAX = 100
+
+/** Length limits count code points after trimming (see userText). */
+export const TOPIC_MAX = 64
+export const CONTENT_MAX = 4000
+/** The most messages one history or changes page returns; asking for more gives this many. */
+export const HISTORY_PAGE_MAX = 100

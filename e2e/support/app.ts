@@ -8,11 +8,12 @@ import { type Browser, type BrowserContext, expect, type Page } from '@playwrigh
 import type { SessionDto } from '../../server/src/contract/auth'
 import type { MessageDto } from '../../server/src/contract/messages'
 import type { RoomDto } from '../../server/src/contract/rooms'
+import { HARNESS_PASSWORD } from '../../server/test/harness'
 import { ARTIFACTS } from './server'
 
 export { LOBBY_ID } from '../../server/src/contract/limits'
 export const BASE_URL = `http://127.0.0.1:${process.env.E2E_PORT ?? 4391}`
-export const PASSWORD = 'correct horse battery'
+export const PASSWORD = HARNESS_PASSWORD
 
 /** A fresh valid username: 3–32 of a–z, 0–9, _ and -. */
 export const uniqueName = (stem: string) => `${stem}_${randomBytes(3).toString('hex')}`

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { BCRYPT_COST, HARNESS_ENV } from '../../server/test/harness'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const ARTIFACTS = resolve(ROOT, 'e2e/artifacts')
@@ -38,12 +39,11 @@ export function serverEnv({ port, databaseUrl, redisPrefix, migrate = true }: Se
     REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: redisPrefix,
     JWT_SECRET,
-    BCRYPT_COST: '10',
+    BCRYPT_COST: BCRYPT_COST.production,
     WEB_DIST_DIR: resolve(ROOT, 'web/dist'),
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '5000',
-    // The suite registers dozens of accounts from one address and seeds history in bursts.
-    RATE_LIMIT_SCALE: '1000',
+    ...HARNESS_ENV,
   }
 }
 

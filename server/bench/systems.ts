@@ -3,6 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
+import { BCRYPT_COST, HARNESS_ENV } from '../test/harness'
 import { sleep } from './clock'
 import type { Protocol } from './gen/protocol'
 import { REPO_ROOT } from './infra'
@@ -139,14 +140,12 @@ async function startServer(
       // without it; both variants get the same settings. Nothing else in Parlor reads NODE_ENV.
       NODE_ENV: 'test',
       DATABASE_URL: env.databaseUrl,
-      BCRYPT_COST: '10',
+      BCRYPT_COST: BCRYPT_COST.production,
       LOG_LEVEL: 'warn',
       MIGRATE_ON_START: 'false',
       INSTANCE_ID: `bench-${system}-${index}`,
-      // All load comes from one address (loopback), so per-address and per-user limits would throttle
-      // the generator, not measure Parlor. The limiter code still runs on every request and message.
-      RATE_LIMIT_SCALE: '1000',
-      MAX_CONNECTIONS_PER_IP: '0',
+      // All load comes from one address (loopback): see HARNESS_ENV.
+      ...HARNESS_ENV,
       ...(system === 'parlor-2' ? { REDIS_URL: env.redisUrl, REDIS_PREFIX: redisPrefix } : {}),
     })
   }

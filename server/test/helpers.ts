@@ -2,16 +2,16 @@
 // prefix (see run.ts), talk to it over real HTTP and real socket.io-client connections.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createClient } from 'redis'
-import { io as ioClient, type Socket } from 'socket.io-client'
+import type { Socket } from 'socket.io-client'
 import { type App, createApp } from '../src/app'
 import { connectRedis } from '../src/db/redis'
 import { type Config, loadConfig } from '../src/config/env'
-import type { SessionDto } from '../src/contract/auth'
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../src/contract/events'
+import type { Ack } from '../src/contract/events'
 import { createDatabase, type PrismaClient } from '../src/db/prisma'
 import { createLogger } from '../src/lib/logger'
+import { BCRYPT_COST, type BoundHelpers, bindHelpers, type ClientSocket, connect, HARNESS_ENV } from './harness'
 
-export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>
+export { api, type ApiResponse, type ClientSocket, connect, createRoom, register, uniqueName } from './harness'
 
 export { LOBBY_ID } from '../src/contract/limits'
 
@@ -25,9 +25,6 @@ export const testEnv = { databaseUrl, redisUrl, runPrefix }
 /** A Redis key prefix private to one test (instances of one cluster share it). */
 export const newPrefix = () => `${runPrefix}:${randomBytes(4).toString('hex')}`
 
-/** A fresh valid username (3–32 chars). */
-export const uniqueName = (stem = 'u') => `${stem}_${randomBytes(5).toString('hex')}`.slice(0, 32)
-
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig(
     {
@@ -37,21 +34,20 @@ export function testConfig(env: Record<string, string> = {}): Config {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       REDIS_PREFIX: newPrefix(),
-      BCRYPT_COST: '4',
+      ...HARNESS_ENV,
+      BCRYPT_COST: BCRYPT_COST.suites,
       LOG_LEVEL: process.env.PARLOR_TEST_LOG_LEVEL ?? 'silent',
       MIGRATE_ON_START: 'false',
       PRESENCE_HEARTBEAT_SECONDS: '1',
       PRESENCE_TTL_SECONDS: '3',
-      // Tests drive many users from one address at machine speed; the limits have their own tests.
-      RATE_LIMIT_SCALE: '1000',
-      MAX_CONNECTIONS_PER_IP: '0',
       ...env,
     },
     { instanceId: `test-${randomUUID().slice(0, 8)}` },
   )
 }
 
-export type TestServer = {
+/** A server booted in this process, with the harness helpers bound to it (`server.user()`, …). */
+export type TestServer = BoundHelpers & {
   url: string
   app: App
   prisma: PrismaClient
@@ -81,8 +77,10 @@ export async function startServer(
   })
   const app = createApp({ config, prisma, pool, redis, log })
   const port = await app.listen()
+  const url = `http://127.0.0.1:${port}`
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...bindHelpers(url),
+    url,
     app,
     prisma,
     config,
@@ -92,61 +90,6 @@ export async function startServer(
       if (redis) await Promise.allSettled(Object.values(redis).map((c) => c.quit()))
     },
   }
-}
-
-export type ApiResponse<T = any> = { status: number; body: T; headers: Headers }
-
-export async function api<T = any>(
-  base: string,
-  method: string,
-  path: string,
-  { token, body, headers = {} }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<ApiResponse<T>> {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers }
-}
-
-/** Registers a new user and returns their session. */
-export async function register(base: string, username = uniqueName()): Promise<SessionDto> {
-  const res = await api<SessionDto>(base, 'POST', '/api/auth/register', {
-    body: { username, email: `${username}@example.com`, password: 'correct horse battery' },
-  })
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body
-}
-
-/**
- * Connects a socket (websocket transport) and waits for the handshake to succeed. `before` runs
- * before connecting, to attach listeners for events the server sends right on connect.
- */
-export function connect(
-  base: string,
-  token?: string,
-  { before, reconnection = false }: { before?: (socket: ClientSocket) => void; reconnection?: boolean } = {},
-): Promise<ClientSocket> {
-  const socket: ClientSocket = ioClient(base, {
-    transports: ['websocket'],
-    auth: token ? { token } : {},
-    reconnection,
-    forceNew: true,
-  })
-  before?.(socket)
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket))
-    socket.once('connect_error', (err) => {
-      socket.close()
-      reject(err)
-    })
-  })
 }
 
 /** The handshake error a token gets (or null when it connects). */
@@ -209,7 +152,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export const clientMsgId = () => randomBytes(8).toString('hex')
 
-export type ServerProcess = {
+/** A server running as its own process (as production runs it), with the harness helpers bound to it. */
+export type ServerProcess = BoundHelpers & {
   url: string
   port: number
   child: import('node:child_process').ChildProcess
@@ -250,11 +194,10 @@ export async function spawnServer(
     DATABASE_URL: databaseUrl as string,
     REDIS_URL: redisUrl,
     REDIS_PREFIX: newPrefix(),
-    BCRYPT_COST: '4',
+    ...HARNESS_ENV,
+    BCRYPT_COST: BCRYPT_COST.suites,
     LOG_LEVEL: 'warn',
     MIGRATE_ON_START: 'false',
-    RATE_LIMIT_SCALE: '1000',
-    MAX_CONNECTIONS_PER_IP: '0',
     ...env,
     PORT: String(port),
   }
@@ -284,7 +227,15 @@ export async function spawnServer(
     }
     await sleep(100)
   }
-  return { url, port, child, exited, output: () => output, kill: (signal = 'SIGTERM') => void child.kill(signal) }
+  return {
+    ...bindHelpers(url),
+    url,
+    port,
+    child,
+    exited,
+    output: () => output,
+    kill: (signal = 'SIGTERM') => void child.kill(signal),
+  }
 }
 
 type RouterLayer = {

@@ -12,7 +12,6 @@ import {
   eventually,
   newPrefix,
   record,
-  register,
   sleep,
   startServer,
   type TestServer,
@@ -36,18 +35,8 @@ after(async () => {
   await Promise.all([a.stop(), b.stop()])
 })
 
-async function room(owner: SessionDto, opts: { private?: boolean; with?: SessionDto[] } = {}) {
-  const res = await api(a.url, 'POST', '/api/rooms', {
-    token: owner.token,
-    body: {
-      name: uniqueName('v2'),
-      isPrivate: opts.private ?? false,
-      participants: (opts.with ?? []).map((u) => u.user.username),
-    },
-  })
-  assert.equal(res.status, 201, JSON.stringify(res.body))
-  return res.body.room.id as string
-}
+const room = async (owner: SessionDto, opts: { private?: boolean; with?: SessionDto[] } = {}) =>
+  (await a.room({ by: owner, ...opts })).id
 
 async function post(base: string, who: SessionDto, roomId: string, content: string): Promise<MessageDto> {
   const res = await api(base, 'POST', `/api/rooms/${roomId}/messages`, {
@@ -78,7 +67,7 @@ const changes = async (who: SessionDto | null, roomId: string, after: number): P
 
 describe('edit and delete', () => {
   test('an edit and a delete on instance A reach a socket on instance B, in rev order, ids only for the delete', async () => {
-    const [maya, jonas] = await Promise.all([register(a.url), register(a.url)])
+    const [maya, jonas] = await Promise.all([a.user(), a.user()])
     const roomId = await room(maya)
     const watcher = await joinedSocket(b.url, jonas, roomId)
     const guest = await joinedSocket(b.url, null, roomId)
@@ -118,7 +107,7 @@ describe('edit and delete', () => {
   })
 
   test('only the author edits; the author or the room creator deletes; guests neither (REST and sockets)', async () => {
-    const [owner, author, other] = await Promise.all([register(a.url), register(a.url), register(a.url)])
+    const [owner, author, other] = await Promise.all([a.user(), a.user(), a.user()])
     const roomId = await room(owner)
     const m = await post(a.url, author, roomId, 'mine')
     assert.equal((await edit(a.url, other, m, { content: 'hijack' })).status, 403)
@@ -159,7 +148,7 @@ describe('edit and delete', () => {
   test('the edit window: an edit after MESSAGE_EDIT_WINDOW_SECONDS is refused, a delete is not', async () => {
     const short = await startServer({ MESSAGE_EDIT_WINDOW_SECONDS: '1', REDIS_URL: '' })
     try {
-      const maya = await register(short.url)
+      const maya = await short.user()
       const roomId = (
         await api(short.url, 'POST', '/api/rooms', { token: maya.token, body: { name: uniqueName('w') } })
       ).body.room.id
@@ -176,7 +165,7 @@ describe('edit and delete', () => {
   })
 
   test('a concurrent edit and delete of one message end deleted, whatever the order', async () => {
-    const maya = await register(a.url)
+    const maya = await a.user()
     const roomId = await room(maya)
     for (let i = 0; i < 5; i++) {
       const m = await post(a.url, maya, roomId, `race ${i}`)
@@ -195,7 +184,7 @@ describe('edit and delete', () => {
 
 describe('the change stream', () => {
   test('a client offline during 3 edits, 2 deletes and 5 new messages catches up exactly', async () => {
-    const [maya, jonas] = await Promise.all([register(a.url), register(a.url)])
+    const [maya, jonas] = await Promise.all([a.user(), a.user()])
     const roomId = await room(maya, { private: true, with: [jonas] })
     const first = await Promise.all([1, 2, 3, 4].map((i) => post(a.url, maya, roomId, `before ${i}`)))
     // jonas holds everything up to here, then goes away.
@@ -248,7 +237,7 @@ describe('the change stream', () => {
 
 describe('private rooms: edit and delete events and system notices', () => {
   test('removed participants, outsiders and guests receive no edit or delete of a private room; notices reach the room', async () => {
-    const [maya, jonas, lea, eve] = await Promise.all([1, 2, 3, 4].map(() => register(a.url)))
+    const [maya, jonas, lea, eve] = await Promise.all([1, 2, 3, 4].map(() => a.user()))
     const roomId = await room(maya, { private: true, with: [jonas, lea] })
     const member = await joinedSocket(b.url, lea, roomId)
     const removed = await joinedSocket(a.url, jonas, roomId)

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import pg from 'pg'
-import { api, register, startServer, type TestServer, testEnv, uniqueName } from '../../test/helpers'
+import { startServer, type TestServer, testEnv } from '../../test/helpers'
 import type { Viewer } from '../contract/events'
 import { canReadSql, readableRoomsWhere, requireRoom } from './rooms.access'
 
@@ -21,25 +21,15 @@ after(async () => {
 })
 
 test('canRead, readableRoomsWhere and canReadSql agree for every viewer × room', async () => {
-  const [owner, participant, removed, outsider] = await Promise.all([1, 2, 3, 4].map(() => register(server.url)))
-  const create = async (isPrivate: boolean) => {
-    const res = await api(server.url, 'POST', '/api/rooms', {
-      token: owner.token,
-      body: {
-        name: uniqueName('acc'),
-        isPrivate,
-        participants: isPrivate ? [participant.user.username, removed.user.username] : [],
-      },
-    })
-    assert.equal(res.status, 201)
-    return res.body.room.id as string
-  }
+  const [owner, participant, removed, outsider] = await Promise.all([1, 2, 3, 4].map(() => server.user()))
+  const create = async (isPrivate: boolean) =>
+    (await server.room({ by: owner, private: isPrivate, with: isPrivate ? [participant, removed] : [] })).id
   const rooms = { public: await create(false), private: await create(true), deleted: await create(true) }
-  const removal = await api(server.url, 'DELETE', `/api/rooms/${rooms.private}/participants/${removed.user.username}`, {
+  const removal = await server.api('DELETE', `/api/rooms/${rooms.private}/participants/${removed.user.username}`, {
     token: owner.token,
   })
   assert.equal(removal.status, 204)
-  assert.equal((await api(server.url, 'DELETE', `/api/rooms/${rooms.deleted}`, { token: owner.token })).status, 204)
+  assert.equal((await server.api('DELETE', `/api/rooms/${rooms.deleted}`, { token: owner.token })).status, 204)
 
   const asUser = (s: typeof owner): Viewer => ({ kind: 'user', ...s.user })
   const viewers: Record<string, Viewer> = {

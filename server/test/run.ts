@@ -1,6 +1,7 @@
 // Runs the server-side test suites (node:test) against the real PostgreSQL and Redis of this machine.
 // Each run gets its own database (parlor_test_<pid>_<time>) and Redis key prefix, removed afterwards,
-// so runs never collide. Usage: npm run test:server [-- <path filter>...]
+// so runs never collide. The fast tier (`*.unit.test.ts`, no services) is unit.ts's, not run here.
+// Usage: npm run test:server [-- <path filter>...]
 import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,7 +20,7 @@ const filters = process.argv.slice(2)
 function testFiles(): string[] {
   const files = roots.flatMap((root) =>
     (readdirSync(root, { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.test.ts') && !f.includes('node_modules'))
+      .filter((f) => f.endsWith('.test.ts') && !f.endsWith('.unit.test.ts') && !f.includes('node_modules'))
       .map((f) => join(root, f)),
   )
   return files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort()

@@ -59,7 +59,7 @@ type ExtraKeys<A, B> = A extends object ? (B extends object ? Exclude<keyof A, k
  *
  * `route` is typed from `ClientToServerEvents`: the schema must parse the event's payload (see
  * `SchemaMismatch`) and `run` must resolve to exactly the ack's result (`EventResult`, no extra
- * field: the ack spreads it, so an extra field would reach the client). `handler.types.test.ts`
+ * field: the ack spreads it, so an extra field would reach the client). `handler.types.unit.test.ts`
  * keeps the cases that must not compile.
  *
  * @example handlers.route('room:leave', ZId, (socket, roomId) => leave(socket, roomId))

@@ -52,3 +52,26 @@ test('production requires real DATABASE_URL, REDIS_URL, a private JWT secret and
   )
   assert.deepEqual(ok.mode, { database: 'postgres', redis: 'redis' })
 })
+
+test('MESSAGE_EDIT_WINDOW_SECONDS: an hour by default, 0 means no limit, negatives and fractions are refused', () => {
+  assert.equal(loadConfig({}, ids).MESSAGE_EDIT_WINDOW_SECONDS, 3600)
+  assert.equal(loadConfig({ MESSAGE_EDIT_WINDOW_SECONDS: '0' }, ids).MESSAGE_EDIT_WINDOW_SECONDS, 0)
+  assert.equal(loadConfig({ MESSAGE_EDIT_WINDOW_SECONDS: '90' }, ids).MESSAGE_EDIT_WINDOW_SECONDS, 90)
+  for (const bad of ['-1', '1.5', 'soon', '31536001'])
+    assert.throws(
+      () => loadConfig({ MESSAGE_EDIT_WINDOW_SECONDS: bad }, ids),
+      (err: unknown) => err instanceof ConfigError && err.message.includes('MESSAGE_EDIT_WINDOW_SECONDS'),
+      bad,
+    )
+})
+
+test('RATE_LIMIT_SCALE must be positive; INSTANCE_ID overrides the default and the incarnation is new per load', () => {
+  assert.equal(loadConfig({ RATE_LIMIT_SCALE: '0.5' }, ids).RATE_LIMIT_SCALE, 0.5)
+  assert.throws(() => loadConfig({ RATE_LIMIT_SCALE: '0' }, ids), /RATE_LIMIT_SCALE/)
+  const a = loadConfig({ INSTANCE_ID: 'web-1' }, ids)
+  const b = loadConfig({ INSTANCE_ID: 'web-1' }, ids)
+  assert.equal(a.instanceId, 'web-1')
+  assert.equal(loadConfig({}, ids).instanceId, 'test')
+  assert.match(a.incarnation, /^web-1\.[0-9a-f]{8}$/)
+  assert.notEqual(a.incarnation, b.incarnation)
+})

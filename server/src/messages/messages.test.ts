@@ -21,7 +21,7 @@ before(async () => {
 after(() => server.stop())
 
 async function publicRoom(token: string) {
-  const res = await api(server.url, 'POST', '/api/rooms', { token, body: { name: uniqueName('room') } })
+  const res = await server.api('POST', '/api/rooms', { token, body: { name: uniqueName('room') } })
   assert.equal(res.status, 201)
   return res.body.room.id as string
 }

@@ -20,6 +20,7 @@ import {
   startPrivateRedis,
   testEnv,
   uniqueName,
+  createRoom,
 } from '../../test/helpers'
 
 const processes: ServerProcess[] = []
@@ -122,8 +123,7 @@ async function population(urls: string[], roomCount: number, perRoom: number) {
   const owner = await register(urls[0])
   const rooms: string[] = []
   for (let r = 0; r < roomCount; r++) {
-    const res = await api(urls[0], 'POST', '/api/rooms', { token: owner.token, body: { name: uniqueName('load') } })
-    rooms.push(res.body.room.id)
+    rooms.push((await createRoom(urls[0], { by: owner, name: uniqueName('load') })).id)
   }
   const sessions = await Promise.all(Array.from({ length: roomCount * perRoom }, () => register(urls[0])))
   const roomOf = (i: number) => rooms[i % roomCount]
@@ -159,15 +159,9 @@ describe('several instances behave as one', () => {
     const alice = await register(a.url)
     const bob = await register(b.url)
     const carol = await register(c.url)
-    const pub = (await api(a.url, 'POST', '/api/rooms', { token: alice.token, body: { name: uniqueName('pub') } })).body
-      .room.id
+    const pub = (await a.room({ by: alice })).id
     const canary = `secret-${clientMsgId()}`
-    const priv = (
-      await api(a.url, 'POST', '/api/rooms', {
-        token: alice.token,
-        body: { name: canary, isPrivate: true, participants: [bob.user.username] },
-      })
-    ).body.room.id
+    const priv = (await a.room({ by: alice, name: canary, private: true, with: [bob] })).id
 
     // One socket per person per instance, all in the public room; alice and bob also in the private one.
     const sockets = {
@@ -330,8 +324,7 @@ describe('faults under load', () => {
     const [a, b] = await cluster(2, { PRESENCE_TTL_SECONDS: '4', PRESENCE_HEARTBEAT_SECONDS: '1' })
     const xavier = await register(b.url)
     const yvonne = await register(b.url)
-    const room = (await api(b.url, 'POST', '/api/rooms', { token: yvonne.token, body: { name: uniqueName('rp') } }))
-      .body.room.id
+    const room = (await b.room({ by: yvonne })).id
     const onA = await connect(a.url, xavier.token)
     const onB = await connect(b.url, yvonne.token)
     const seen: string[][] = []

@@ -8,7 +8,6 @@ import pg from 'pg'
 import { ChatClient } from '../../test/chat-client'
 import {
   ack,
-  api,
   clientMsgId,
   connect,
   eventually,
@@ -20,6 +19,7 @@ import {
   startTcpProxy,
   testEnv,
   uniqueName,
+  createRoom,
 } from '../../test/helpers'
 
 const processes: ServerProcess[] = []
@@ -38,9 +38,8 @@ async function cluster(envs: Record<string, string>[]): Promise<ServerProcess[]>
 }
 
 async function publicRoom(url: string): Promise<{ roomId: string; token: string }> {
-  const owner = await register(url)
-  const res = await api(url, 'POST', '/api/rooms', { token: owner.token, body: { name: uniqueName('gap') } })
-  return { roomId: res.body.room.id, token: owner.token }
+  const room = await createRoom(url, { name: uniqueName('gap') })
+  return { roomId: room.id, token: room.owner.token }
 }
 
 /** A client of `rooms` that connects to `urls[0]` and fails over along `urls`. */

@@ -364,3 +364,39 @@ describe('leak canary', () => {
     for (const s of [a, b, outsiderSocket, guestSocket]) s.close()
   })
 })
+
+describe('typing', () => {
+  test('typing:changed reaches the other participants of the room and is not echoed to the sender', async () => {
+    const alice = await register(server.url)
+    const bob = await register(server.url)
+    const { body } = await createRoom(alice.token, {
+      name: uniqueName('typing'),
+      isPrivate: true,
+      participants: [bob.user.username],
+    })
+    const roomId = body.room.id
+    const a = await connect(server.url, alice.token)
+    const b = await connect(server.url, bob.token)
+    for (const s of [a, b]) assert.equal((await ack(s, 'room:join', roomId)).ok, true)
+    const aliceHeard = record(a)
+
+    const started = nextEvent(b, 'typing:changed', (p) => p.roomId === roomId && p.typing === true)
+    assert.equal((await ack(a, 'typing:set', { roomId, typing: true })).ok, true)
+    assert.deepEqual(await started, { roomId, username: alice.user.username, typing: true })
+    const stopped = nextEvent(b, 'typing:changed', (p) => p.roomId === roomId && p.typing === false)
+    assert.equal((await ack(a, 'typing:set', { roomId, typing: false })).ok, true)
+    assert.deepEqual(await stopped, { roomId, username: alice.user.username, typing: false })
+
+    // Bob's notice reaches Alice after any echo of her own two would have (one ordered channel per socket),
+    // so once it is in, her log is complete.
+    const fromBob = nextEvent(a, 'typing:changed', (p) => p.roomId === roomId)
+    assert.equal((await ack(b, 'typing:set', { roomId, typing: true })).ok, true)
+    assert.deepEqual(await fromBob, { roomId, username: bob.user.username, typing: true })
+    assert.deepEqual(
+      aliceHeard.events.filter((e) => e.event === 'typing:changed').map((e) => e.args[0]),
+      [{ roomId, username: bob.user.username, typing: true }],
+      'the sender is not sent her own notices',
+    )
+    for (const s of [a, b]) s.close()
+  })
+})

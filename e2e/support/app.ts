@@ -8,7 +8,7 @@ import { type Browser, type BrowserContext, expect, type Page } from '@playwrigh
 import type { SessionDto } from '../../server/src/contract/auth'
 import type { MessageDto } from '../../server/src/contract/messages'
 import type { RoomDto } from '../../server/src/contract/rooms'
-import { HARNESS_PASSWORD } from '../../server/test/harness'
+import { createRoom, HARNESS_PASSWORD, register } from '../../server/test/harness'
 import { ARTIFACTS } from './server'
 
 export { LOBBY_ID } from '../../server/src/contract/limits'
@@ -33,12 +33,10 @@ async function api<T>(base: string, path: string, init: { method?: string; body?
   return (res.status === 204 ? undefined : await res.json()) as T
 }
 
+/** A new account through the API (the harness's register; e2e addresses end in @example.test). */
 export async function registerViaApi(stem: string, base = BASE_URL): Promise<Account> {
   const username = uniqueName(stem)
-  const session = await api<SessionDto>(base, '/api/auth/register', {
-    method: 'POST',
-    body: { username, email: `${username}@example.test`, password: PASSWORD },
-  })
+  const session = await register(base, username, { email: `${username}@example.test` })
   return { ...session, password: PASSWORD }
 }
 
@@ -47,7 +45,13 @@ export async function createRoomViaApi(
   input: { name: string; isPrivate?: boolean; participants?: string[]; description?: string },
   base = BASE_URL,
 ): Promise<RoomDto> {
-  const { room } = await api<{ room: RoomDto }>(base, '/api/rooms', { method: 'POST', body: input, token: owner.token })
+  const { owner: _owner, ...room } = await createRoom(base, {
+    by: owner,
+    name: input.name,
+    private: input.isPrivate,
+    with: input.participants,
+    description: input.description,
+  })
   return room
 }
 

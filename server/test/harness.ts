@@ -55,9 +55,13 @@ export async function api<T = any>(
 }
 
 /** Registers a new user and returns their session. */
-export async function register(base: string, username = uniqueName()): Promise<SessionDto> {
+export async function register(
+  base: string,
+  username = uniqueName(),
+  { email = `${username}@example.com` }: { email?: string } = {},
+): Promise<SessionDto> {
   const res = await api<SessionDto>(base, 'POST', '/api/auth/register', {
-    body: { username, email: `${username}@example.com`, password: HARNESS_PASSWORD },
+    body: { username, email, password: HARNESS_PASSWORD },
   })
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`)
   return res.body
@@ -66,12 +70,17 @@ export async function register(base: string, username = uniqueName()): Promise<S
 /** Creates a room as `by` (a new user if not given); private rooms get `with` as participants. */
 export async function createRoom(
   base: string,
-  { by, private: isPrivate = false, with: people = [], name = uniqueName('room') }: RoomOptions = {},
+  { by, private: isPrivate = false, with: people = [], name = uniqueName('room'), description }: RoomOptions = {},
 ): Promise<RoomDto & { owner: SessionDto }> {
   const owner = by ?? (await register(base))
   const res = await api<{ room: RoomDto }>(base, 'POST', '/api/rooms', {
     token: owner.token,
-    body: { name, isPrivate, participants: people.map((p) => (typeof p === 'string' ? p : p.user.username)) },
+    body: {
+      name,
+      isPrivate,
+      participants: people.map((p) => (typeof p === 'string' ? p : p.user.username)),
+      ...(description !== undefined ? { description } : {}),
+    },
   })
   if (res.status !== 201) throw new Error(`create room failed: ${res.status} ${JSON.stringify(res.body)}`)
   return { ...res.body.room, owner }
@@ -84,6 +93,7 @@ export type RoomOptions = {
   /** Participants of a private room: sessions or usernames. */
   with?: (SessionDto | string)[]
   name?: string
+  description?: string
 }
 
 /**

@@ -1,6 +1,7 @@
 // Shared test helpers: boot the real app on port 0 against the run's PostgreSQL database and Redis
 // prefix (see run.ts), talk to it over real HTTP and real socket.io-client connections.
 import { randomBytes, randomUUID } from 'node:crypto'
+import pg from 'pg'
 import { createClient } from 'redis'
 import type { Socket } from 'socket.io-client'
 import { type App, createApp } from '../src/app'
@@ -21,6 +22,17 @@ const runPrefix = process.env.PARLOR_TEST_PREFIX
 if (!databaseUrl || !runPrefix) throw new Error('Run tests through `npm run test:server` (server/test/run.ts).')
 
 export const testEnv = { databaseUrl, redisUrl, runPrefix }
+
+/** Runs `work` on a fresh connection to the run's test database, closed afterwards. */
+export async function withDatabase<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: testEnv.databaseUrl })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
 
 /** A Redis key prefix private to one test (instances of one cluster share it). */
 export const newPrefix = () => `${runPrefix}:${randomBytes(4).toString('hex')}`

@@ -2,7 +2,6 @@
 // them. Includes the crash (SIGKILL), Redis restart and rolling restart tests of the scale-out issue.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import pg from 'pg'
 import { ChatClient } from '../../test/chat-client'
 import {
   ack,
@@ -18,9 +17,9 @@ import {
   sleep,
   spawnServer,
   startPrivateRedis,
-  testEnv,
   uniqueName,
   createRoom,
+  withDatabase,
 } from '../../test/helpers'
 
 const processes: ServerProcess[] = []
@@ -35,15 +34,7 @@ async function cluster(n: number, env: Record<string, string> = {}): Promise<Ser
   return servers
 }
 
-async function db<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testEnv.databaseUrl })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
-}
+const db = withDatabase
 
 /** Seqs and ids stored for each room. */
 async function stored(roomIds: string[]): Promise<Map<string, { seq: number; id: string }[]>> {

@@ -20,6 +20,7 @@ import {
   testEnv,
   uniqueName,
   createRoom,
+  withDatabase,
 } from '../../test/helpers'
 
 const processes: ServerProcess[] = []
@@ -50,15 +51,7 @@ async function chatClient(urls: string[], ...rooms: string[]): Promise<ChatClien
   return c
 }
 
-async function db<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testEnv.databaseUrl })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
-}
+const db = withDatabase
 
 const storedCount = (roomId: string) =>
   db(async (c) => (await c.query('SELECT count(*)::int AS n FROM "Message" WHERE "roomId" = $1', [roomId])).rows[0].n)

@@ -3,9 +3,8 @@
 // browser contexts and REST, idle gaps longer than the database pool's idle timeout (10 s), a kill -9
 // of the server in the middle, and history after the restart. On the previous embedded database every
 // send after the first idle gap failed ("prepared statement already exists", issue 12).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect, test } from '@playwright/test'
 import {
@@ -22,14 +21,16 @@ import {
   shownSeqs,
 } from '../support/app'
 import { type ReadmeServer, startReadmeServer } from '../support/readme-server'
+import { ROOT } from '../support/server'
 
 const port = Number(process.env.E2E_PORT ?? 4391) + 2
-const dataDir = mkdtempSync(join(tmpdir(), 'parlor-newcomer-'))
+// Relative, like the default ./data (the server resolves it against where `npm start` runs).
+const dataDir = `test-results/newcomer-data-${process.pid}`
 let server: ReadmeServer | undefined
 
 test.afterAll(async () => {
   await server?.stop('SIGTERM')
-  rmSync(dataDir, { recursive: true, force: true })
+  rmSync(resolve(ROOT, dataDir), { recursive: true, force: true })
 })
 
 /** Sends from the composer and waits until the server has stored it (the pending row is gone). */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { serveEmbedded } from './embedded-server'
@@ -30,7 +30,8 @@ export type EmbeddedPostgres = {
  */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true })
-  const pgdata = join(dataDir, 'pglite')
+  // Absolute: the first-start child runs in this module's folder, and DATA_DIR is usually relative (./data).
+  const pgdata = resolve(dataDir, 'pglite')
   if (!existsSync(join(pgdata, 'PG_VERSION'))) await initInChildProcess(pgdata)
   const db = await PGlite.create(pgdata, { startParams: START_PARAMS })
   const server = await serveEmbedded(db)

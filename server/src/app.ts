@@ -33,6 +33,8 @@ import { createPush } from './realtime/push'
 import { useRedisAdapter } from './realtime/redis-adapter'
 import { createRoomPresence } from './realtime/room-presence'
 import { createSessions } from './realtime/sessions'
+import { reactionsFeature } from './reactions/reactions.feature'
+import { createReactionsService } from './reactions/reactions.service'
 import { roomsFeature } from './rooms/rooms.feature'
 import { createRoomsService } from './rooms/rooms.service'
 import { usersFeature } from './users/users.feature'
@@ -98,6 +100,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
     onStored: () => metrics.messagesSent.inc(),
   })
+  const reactions = createReactionsService({ prisma, pool, push, limits }) // votes and reactions (issue 16)
   const rooms = createRoomsService({
     prisma,
     push,
@@ -185,6 +188,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     roomsFeature({ prisma, rooms, messages, roomPresence, push, limits, authenticate, requireUser }),
     messagesFeature({ messages, authenticate, requireUser, track }),
     usersFeature({ prisma, requireUser }),
+    reactionsFeature({ reactions, requireUser, track }),
   ]
   const api = express.Router()
   for (const feature of features) {

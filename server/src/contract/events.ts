@@ -1,6 +1,7 @@
 import type { ErrorBody } from './errors'
 import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
+import type { OwnStateChangedDto, TReactMessage, TVoteMessage } from './reactions'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
 
 /**
@@ -25,6 +26,11 @@ export type ClientToServerEvents = {
   'room:leave': (roomId: string, ack: AckFn) => void
   /** Tell the room you are (or stopped) typing. */
   'typing:set': (payload: TTyping, ack: AckFn) => void
+  // Votes and reactions (issue 16): toggles; acked with the message's new state (and your own).
+  /** Vote up or down; the same vote again removes it. Broadcasts `message:updated` with the new counts. */
+  'message:vote': (payload: TVoteMessage, ack: AckFn<{ message: MessageDto }>) => void
+  /** Add or remove your reaction with one emoji. Broadcasts `message:updated` with the new counts. */
+  'message:react': (payload: TReactMessage, ack: AckFn<{ message: MessageDto }>) => void
 }
 
 /** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
@@ -35,6 +41,8 @@ export const CLIENT_EVENTS = [
   'room:join',
   'room:leave',
   'typing:set',
+  'message:vote',
+  'message:react',
 ] as const satisfies readonly (keyof ClientToServerEvents)[]
 
 /** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
@@ -67,6 +75,8 @@ export type ServerToClientEvents = {
    * `GET /api/rooms/:id/changes?after=<last rev you hold>` for every room you have open.
    */
   'sync:required': () => void
+  /** Your own vote or reactions on a message changed (on this tab or another of yours): to your sockets only. */
+  'mine:changed': (payload: OwnStateChangedDto) => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void
 }

@@ -23,3 +23,6 @@ export const TOPIC_MAX = 64
 export const CONTENT_MAX = 4000
 /** The most messages one history or changes page returns; asking for more gives this many. */
 export const HISTORY_PAGE_MAX = 100
+
+/** Distinct emoji one message may carry (issue 16). */
+export const REACTIONS_PER_MESSAGE_MAX = 20

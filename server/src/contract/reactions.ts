@@ -22,9 +22,11 @@ export type TVoteMessage = z.input<typeof ZVoteMessage>
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' })
 /** Something a picture: a pictograph, an emoji-presentation character, a flag half or a keycap. */
-const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Emoji_Presentation}|\p{Regional_Indicator}|\u20E3/u
+const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Emoji_Presentation}|\u20E3/u
 /** Every code point of an emoji: emoji, their modifiers and components, joiners, selectors, tags. */
 const EMOJI_PART = /^(?:\p{Emoji}|\p{Emoji_Component}|\u200D|\uFE0F|[\u{E0020}-\u{E007F}])$/u
+/** Half a flag prints as a boxed letter: flags take two. */
+const LONE_REGIONAL_INDICATOR = /^\p{Regional_Indicator}$/u
 const TEXT_STYLE = /^\p{Extended_Pictographic}$/u
 const EMOJI_STYLE = /^\p{Emoji_Presentation}$/u
 
@@ -36,7 +38,7 @@ export function oneEmoji(raw: string): string | null {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 32 || !raw.isWellFormed()) return null
   const segments = [...graphemes.segment(raw)]
   if (segments.length !== 1) return null
-  if (!EMOJI_CORE.test(raw)) return null
+  if (!EMOJI_CORE.test(raw) || LONE_REGIONAL_INDICATOR.test(raw)) return null
   if (![...raw].every((cp) => EMOJI_PART.test(cp))) return null
   return TEXT_STYLE.test(raw) && !EMOJI_STYLE.test(raw) ? `${raw}\uFE0F` : raw
 }

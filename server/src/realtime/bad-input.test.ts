@@ -40,6 +40,7 @@ import {
 import { framesCases } from './bad-input/frames.cases'
 import { limitsCases } from './bad-input/limits.cases'
 import { payloadsCases } from './bad-input/payloads.cases'
+import { reactionsCases } from './bad-input/reactions.cases'
 import { restAuthCases } from './bad-input/rest-auth.cases'
 import { restMessagesCases } from './bad-input/rest-messages.cases'
 import { restRoomsCases } from './bad-input/rest-rooms.cases'
@@ -52,6 +53,7 @@ const CATALOGUE: Case[] = [
   ...payloadsCases,
   ...limitsCases,
   ...textCases,
+  ...reactionsCases, // issue 16: socket cases first, then its REST ones
   ...restMessagesCases,
   ...restRoomsCases,
   ...restAuthCases,

@@ -7,7 +7,9 @@ import { connection } from '../state/connection.svelte'
 import { presence } from '../state/presence.svelte'
 import { rooms } from '../state/rooms.svelte'
 import { session } from '../state/session.svelte'
+import { threads } from '../state/threads.svelte'
 import { timelines } from '../state/timeline.svelte'
+import { topViews } from '../state/top.svelte'
 import { toasts } from '../state/toasts.svelte'
 import { KEYS } from '../storage'
 import { ACK_TIMEOUT_MS, ackFailed, socket, unwrap } from './socket'
@@ -38,6 +40,8 @@ export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   rooms.selectedId = roomId
   if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
   if (previous === roomId) return
+  if (threads.current && threads.current.roomId !== roomId) threads.close()
+  if (topViews.current && topViews.current.roomId !== roomId) topViews.hide()
   if (socket.connected) socket.emit('room:leave', previous, noop)
   void joinRoom(roomId)
 }
@@ -59,6 +63,7 @@ function wire(): void {
     connection.online()
     void loadRooms()
     void joinRoom(rooms.selectedId)
+    threads.current?.load().catch(() => {}) // a thread open across a reconnect is fetched again (issue 16)
   })
 
   socket.on('disconnect', (reason) => {
@@ -89,6 +94,14 @@ function wire(): void {
   socket.on('message:created', (message) => timelines.find(message.roomId)?.receive(message))
   socket.on('message:updated', (message) => timelines.find(message.roomId)?.receive(message))
   socket.on('message:deleted', (deleted) => timelines.find(deleted.roomId)?.removed(deleted))
+  // Replies, votes and reactions (issue 16): the open thread follows the room's events; our own vote
+  // and reactions come from any tab of ours.
+  socket.on('message:created', (message) => threads.current?.receive(message))
+  socket.on('message:updated', (message) => threads.current?.receive(message))
+  socket.on('message:deleted', (deleted) => threads.current?.removed(deleted))
+  socket.on('message:updated', (message) => topViews.current?.receive(message))
+  socket.on('message:deleted', (deleted) => topViews.current?.removed(deleted.id))
+  socket.on('mine:changed', (change) => timelines.find(change.roomId)?.ownChanged(change))
   socket.on('room:presence', (p) => presence.setRoom(p))
   socket.on('typing:changed', ({ roomId, username, typing }) => presence.setTyping(roomId, username, typing))
 
@@ -109,6 +122,7 @@ function wire(): void {
     const room = rooms.list.find((r) => r.id === roomId)
     rooms.remove(roomId)
     timelines.delete(roomId)
+    if (threads.current?.roomId === roomId) threads.close()
     const expected = expectedRemovals.delete(roomId)
     if (!expected && room) toasts.info(`You no longer have access to ${room.name}.`)
     if (rooms.selectedId === roomId) {
@@ -124,6 +138,7 @@ function wire(): void {
       .find(rooms.selectedId)
       ?.catchUp()
       .catch(() => {})
+    threads.current?.load().catch(() => {})
   })
 
   socket.on('session:ended', ({ reason }) => {
@@ -187,6 +202,7 @@ async function identityChanged(): Promise<void> {
       replaceLocationWithLobby()
     }
     timelines.clear()
+    threads.close()
     presence.resetRooms()
     rooms.reset()
     await reconnect() // the connect handler reloads the rooms

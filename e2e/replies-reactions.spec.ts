@@ -80,6 +80,10 @@ test('one votes and reacts, the other sees it live; your own vote shows on your 
   }
   await expect(byId(a.page, message.id).getByTestId('downvote')).toHaveAttribute('aria-pressed', 'true')
   await expect(byId(a.page, message.id).getByTestId('upvote')).toHaveAttribute('aria-pressed', 'false')
+  // A fresh load (another device) gets Ann's own vote and reaction from what it fetches.
+  await a2.page.reload()
+  await expect(byId(a2.page, message.id).getByTestId('downvote')).toHaveAttribute('aria-pressed', 'true')
+  await expect(byId(a2.page, message.id).getByTestId('reaction')).toHaveAttribute('aria-pressed', 'true')
   // A double click ends consistent: Ben's 🎉 toggles once per answered click, never twice at once.
   await byId(b.page, message.id).getByTestId('reaction').dblclick()
   await expect(byId(b.page, message.id).getByTestId('reaction')).toHaveAttribute('aria-pressed', /true|false/)

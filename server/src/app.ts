@@ -100,7 +100,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
     onStored: () => metrics.messagesSent.inc(),
   })
-  const reactions = createReactionsService({ prisma, pool, push, limits }) // votes and reactions (issue 16)
+  const reactions = createReactionsService({ pool, push, limits }) // votes and reactions (issue 16)
   const rooms = createRoomsService({
     prisma,
     push,

@@ -33,7 +33,11 @@ changed AS (
   UPDATE "Message" m SET "upvotes" = v."up", "downvotes" = v."down", "reactions" = r."list", "rev" = room."rev"
   FROM votes v, reactions r, room WHERE m."id" = $1 RETURNING m.*
 )
-SELECT ${messageColumns} FROM ${messagesWithAuthor('changed')}`
+SELECT ${messageColumns},
+  (SELECT "value" FROM "MessageVote" WHERE "messageId" = $1 AND "userId" = $3) AS "myVote",
+  coalesce((SELECT array_agg("emoji" ORDER BY "createdAt") FROM "MessageReaction"
+            WHERE "messageId" = $1 AND "userId" = $3), ARRAY[]::text[]) AS "myReactions"
+FROM ${messagesWithAuthor('changed')}`
 
 /** Why a toggle changed nothing: no such message for this user (or a notice, or deleted), or too many emoji. */
 export type ToggleResult = { ok: true; row: MessageRow; mine: OwnStateDto } | { ok: false; reason: 'missing' | 'full' }
@@ -41,7 +45,9 @@ export type ToggleResult = { ok: true; row: MessageRow; mine: OwnStateDto } | { 
 export function createReactionsRepo(pool: pg.Pool) {
   /**
    * One toggle in one transaction: locks the message row (after checking, inside the statement, that
-   * the user may still read its room: a participant removed a moment ago cannot slip a vote in), so
+   * the user may read its room — `canReadSql`, the access rule's SQL face, so this is the room check
+   * and a participant removed a moment ago cannot slip a vote in; a hidden room answers like a missing
+   * message, with the same statement), so
    * toggles of one message run one after the other; then changes the user's row, recounts and bumps
    * the rev. Lock order: the message, then the room (the order of edits and deletions).
    */
@@ -69,10 +75,14 @@ export function createReactionsRepo(pool: pg.Pool) {
         await client.query('ROLLBACK')
         return { ok: false, reason: 'full' }
       }
-      const { rows: changed } = await client.query<MessageRow>(RECOUNT, [messageId, roomId])
-      const mine = (await ownStates(client, userId, [messageId])).get(messageId) ?? { vote: null, reactions: [] }
+      // The toggler's own state comes with the recount (one round trip less in the locked section).
+      const { rows: changed } = await client.query<MessageRow & { myVote: number | null; myReactions: string[] }>(
+        RECOUNT,
+        [messageId, roomId, userId],
+      )
       await client.query('COMMIT')
-      return { ok: true, row: changed[0], mine }
+      const { myVote, myReactions, ...row } = changed[0]
+      return { ok: true, row, mine: { vote: voteOf(myVote), reactions: myReactions } }
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {})
       throw err
@@ -127,6 +137,8 @@ export function createReactionsRepo(pool: pg.Pool) {
   }
 }
 
+const voteOf = (value: number | null): Vote | null => (value === 1 ? 'up' : value === -1 ? 'down' : null)
+
 async function ownStates(
   db: pg.Pool | pg.PoolClient,
   userId: string,
@@ -142,7 +154,7 @@ async function ownStates(
   )
   const states = new Map<string, OwnStateDto>()
   for (const r of rows) {
-    states.set(r.id, { vote: r.value === 1 ? 'up' : r.value === -1 ? 'down' : null, reactions: r.emoji })
+    states.set(r.id, { vote: voteOf(r.value), reactions: r.emoji })
   }
   return states
 }

@@ -1,4 +1,3 @@
-import type { PrismaClient } from '@prisma/client'
 import type { z } from 'zod'
 import type { Viewer } from '../contract/events'
 import type { MessageDto } from '../contract/messages'
@@ -7,7 +6,6 @@ import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
 import { toMessageDto } from '../messages/messages.dto'
 import type { Push } from '../realtime/push'
-import { requireRoom } from '../rooms/rooms.access'
 import type pg from 'pg'
 import { createReactionsRepo, type ToggleResult } from './reactions.repo'
 
@@ -19,17 +17,7 @@ export type ReactionsService = ReturnType<typeof createReactionsService>
  * harmless); the toggler's own state goes to their sockets only (`mine:changed`), so every tab of
  * theirs shows it and nobody else learns who voted.
  */
-export function createReactionsService({
-  prisma,
-  pool,
-  push,
-  limits,
-}: {
-  prisma: PrismaClient
-  pool: pg.Pool
-  push: Push
-  limits: Limits
-}) {
+export function createReactionsService({ pool, push, limits }: { pool: pg.Pool; push: Push; limits: Limits }) {
   const repo = createReactionsRepo(pool)
   // Toggles of one message wait for each other here, one at a time per instance, rather than each
   // holding a pool connection while it waits for the message's row lock: 50 people reacting to one
@@ -56,7 +44,8 @@ export function createReactionsService({
     await limits.spendLocal('toggleBurst', viewer.id)
     await limits.spendLocal('toggleSustained', viewer.id)
     try {
-      await requireRoom(prisma, viewer, roomId, 'post')
+      // Access is checked by the toggle's own statement (canReadSql, see reactions.repo.ts): a room the
+      // person may not read, a missing room and a missing message all answer not_found alike.
       const result = await toggle(viewer.id)
       if (!result.ok && result.reason === 'full') {
         throw new AppError('forbidden', {

@@ -1,6 +1,7 @@
 import type { MessageDeletedDto, MessageDto } from '@contract/messages'
 import type { ThreadDto } from '@contract/reactions'
 import { query, send } from '../api'
+import { timelines } from './timeline.svelte'
 
 const PAGE = 100
 
@@ -34,6 +35,7 @@ export class Thread {
           `/api/rooms/${this.roomId}/messages/${this.rootId}/thread${query({ after, limit: PAGE })}`,
         )
         this.receive(page.root)
+        timelines.get(this.roomId).learnOwn([page.root, ...page.replies]) // our own votes and reactions
         replies.push(...page.replies)
         after = page.replies.at(-1)?.seq ?? after
         more = page.hasMore && page.replies.length > 0

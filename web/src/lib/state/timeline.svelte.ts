@@ -107,7 +107,7 @@ export class Timeline {
    * missed. `roomRev` is the room's rev read before `recent`, so counting from it is safe.
    */
   async joined(recent: MessageDto[], roomRev: number): Promise<void> {
-    this.#learnOwn(recent)
+    this.learnOwn(recent)
     if (!this.loaded) {
       // Live messages and our own acks that arrived before this answer wait in #ahead: keep those
       // after `recent` (and newer copies of those in it), and fetch any gap between them.
@@ -125,7 +125,7 @@ export class Timeline {
 
   /** A live `message:created` or `message:updated` (or our own command's ack): its current state. */
   receive(message: MessageDto): void {
-    this.#learnOwn([message])
+    this.learnOwn([message])
     const gap = this.#absorb([message])
     this.#noteRev(message.rev, true)
     if (gap || this.#behind()) this.catchUp().catch(() => {})
@@ -167,7 +167,7 @@ export class Timeline {
       const page = await send<HistoryDto>(
         `/api/rooms/${this.roomId}/messages${query({ before: first, limit: OLDER_PAGE })}`,
       )
-      this.#learnOwn(page.messages)
+      this.learnOwn(page.messages)
       const older = page.messages.filter((m) => m.seq < (this.messages[0]?.seq ?? first))
       this.messages = [...older, ...this.messages]
       this.hasOlder = page.hasMore && older.length > 0
@@ -256,7 +256,8 @@ export class Timeline {
     return message
   }
 
-  #learnOwn(messages: MessageDto[]): void {
+  /** Our own state from messages we fetched (history, changes, a thread, the top view). */
+  learnOwn(messages: MessageDto[]): void {
     for (const m of messages) if (m.mine) this.#setOwn(m.id, m.rev, m.mine)
   }
 
@@ -281,7 +282,7 @@ export class Timeline {
       const page = await send<ChangesDto>(
         `/api/rooms/${this.roomId}/changes${query({ after: this.lastRev, limit: CATCH_UP_PAGE })}`,
       )
-      this.#learnOwn(page.changes)
+      this.learnOwn(page.changes)
       this.#absorb(page.changes)
       more = page.hasMore && page.changes.length > 0
       // A full page covers the revs up to its last change (a change it skips was superseded by a later

@@ -1,5 +1,6 @@
 import type { HistoryDto, MessageDto } from '@contract/messages'
 import { query, send } from '../api'
+import { timelines } from './timeline.svelte'
 
 const PAGE = 50
 const score = (m: MessageDto) => m.upvotes - m.downvotes
@@ -27,6 +28,7 @@ export class TopView {
       const page = await send<HistoryDto>(
         `/api/rooms/${this.roomId}/messages${query({ order: 'top', offset: offset || undefined, limit: PAGE })}`,
       )
+      timelines.get(this.roomId).learnOwn(page.messages) // our own votes and reactions
       this.messages = more ? [...this.messages, ...page.messages] : page.messages
       this.hasMore = page.hasMore
       this.loaded = true

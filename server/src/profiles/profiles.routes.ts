@@ -11,7 +11,7 @@ export function profilesRoutes({ profiles, requireUser }: { profiles: Profiles; 
 
   router.get('/profiles/:username', requireUser, async (req, res) => {
     const { username } = parseInput(z.object({ username: ZUsername }), req.params)
-    res.json({ profile: await profiles.get(username) })
+    res.json({ profile: await profiles.get(req.viewer, username) })
   })
 
   router.patch('/profile', requireUser, async (req, res) => {

@@ -84,24 +84,28 @@ export function createProfiles({
   return {
     byIds,
 
-    /** Any signed-in user may see anyone's profile (no email). Unknown users: not_found. */
-    async get(username: string): Promise<ProfileDto> {
+    /**
+     * Any signed-in user may see anyone's profile (no email). Unknown users: not_found. Your own shows
+     * the presence you chose (you are here, asking).
+     */
+    async get(viewer: Viewer, username: string): Promise<ProfileDto> {
       const row = await prisma.user.findUnique({ where: { username }, select: profileSelect })
       if (!row) throw new AppError('not_found')
-      return toProfileDto(row, (await online([row.id])).has(row.id))
+      const self = viewer.kind === 'user' && viewer.id === row.id
+      return toProfileDto(row, self || (await online([row.id])).has(row.id))
     },
 
     /** Changes the caller's own profile and tells everyone who shows it. */
     async update(viewer: Viewer, input: z.output<typeof ZUpdateProfile>): Promise<ProfileDto> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
       const { displayName, ...rest } = input
-      await prisma.user.update({
+      const row = await prisma.user.update({
         where: { id: viewer.id },
         data: { ...rest, ...(displayName !== undefined ? { displayName: displayName || null } : {}) },
+        select: profileSelect,
       })
       await announce([viewer.id])
-      const [profile] = await byIds([viewer.id])
-      return profile
+      return toProfileDto(row, true)
     },
 
     /** Some users' online state may have changed (first or last socket on an instance). Never throws. */

@@ -24,6 +24,8 @@ export type MessageRow = {
   authorId: string | null
   authorUsername: string | null
   authorEmail: string | null
+  /** The author's display name (issue 19), null when they chose none. */
+  authorDisplayName?: string | null
   // Replies, votes and reactions (issue 16).
   threadRootId: string | null
   alsoInRoom: boolean
@@ -42,6 +44,7 @@ export type MessageRow = {
 export const messageColumns = `m."id", m."roomId", m."seq", m."rev", m."kind", m."topic", m."content",
   m."notice", m."clientMsgId", m."createdAt", m."editedAt", m."deletedAt",
   u."id" AS "authorId", u."username" AS "authorUsername", u."email" AS "authorEmail",
+  u."displayName" AS "authorDisplayName",
   m."threadRootId", m."alsoInRoom", m."replyCount", m."lastReplyAt", m."repliers", m."upvotes", m."downvotes",
   m."reactions"`
 
@@ -59,7 +62,9 @@ export function maskEmail(email: string): string {
 /** `mine`: the viewer's own vote and reactions, for DTOs fetched by a signed-in viewer (never broadcast). */
 export function toMessageDto(row: MessageRow, viewer: Viewer, mine?: OwnStateDto): MessageDto {
   const author =
-    row.authorId !== null && row.authorUsername !== null ? { id: row.authorId, username: row.authorUsername } : null
+    row.authorId !== null && row.authorUsername !== null
+      ? { id: row.authorId, username: row.authorUsername, displayName: row.authorDisplayName ?? null }
+      : null
   const email = row.authorEmail ?? ''
   return {
     id: row.id,

@@ -14,13 +14,14 @@ export const REPLIERS_SHOWN = 5
  */
 export const THREAD_SUMMARY = `
 WITH live AS (
-  SELECT m."createdAt", u."username" FROM "Message" m JOIN "User" u ON u."id" = m."authorId"
+  SELECT m."createdAt", u."username" FROM "Message" m LEFT JOIN "User" u ON u."id" = m."authorId"
   WHERE m."threadRootId" = $1 AND m."deletedAt" IS NULL
 ),
 summary AS (SELECT count(*)::int AS "n", max("createdAt") AS "last" FROM live),
 who AS (
   SELECT coalesce(array_agg("username" ORDER BY "last" DESC), ARRAY[]::text[]) AS "names" FROM (
-    SELECT "username", max("createdAt") AS "last" FROM live GROUP BY "username" ORDER BY "last" DESC LIMIT ${REPLIERS_SHOWN}
+    SELECT "username", max("createdAt") AS "last" FROM live WHERE "username" IS NOT NULL
+    GROUP BY "username" ORDER BY "last" DESC LIMIT ${REPLIERS_SHOWN}
   ) t
 ),
 room AS (UPDATE "Room" SET "rev" = "rev" + 1 WHERE "id" = $2 RETURNING "rev"),

@@ -14,7 +14,7 @@ const redisUrl = process.env.PARLOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const runId = `${process.pid}_${Date.now().toString(36)}`
 const dbName = `parlor_test_${runId}`
 const prefix = `parlor-test-${runId}`
-const roots = ['server', 'kustomize']
+const roots = ['server', 'kustomize', 'loadtest']
 const filters = process.argv.slice(2)
 
 function testFiles(): string[] {

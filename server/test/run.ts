@@ -26,6 +26,7 @@ const LONGEST_FIRST = [
   'server/src/db/faults.test.ts',
   'server/src/realtime/delivery.test.ts',
   'server/src/main.test.ts',
+  'loadtest/locust.test.ts',
   'server/src/auth/jwt.test.ts',
   'server/src/rooms/rooms.authz.test.ts',
   'server/src/realtime/bad-input.test.ts',

@@ -52,6 +52,8 @@ import gevent
 import socketio
 from gevent.event import Event
 from locust import HttpUser, between, events, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 # ---- inputs ------------------------------------------------------------------------------------------
 # Number of shared public rooms the test spreads people over (named load-1 .. load-ROOMS).
@@ -205,6 +207,18 @@ class ParlorPerson(HttpUser):
     # Locust's think time between tasks: THINK_MIN..THINK_MAX seconds.
     wait_time = between(THINK_MIN, THINK_MAX)
 
+    def use_browser_retries(self):
+        """Retries a GET once when a kept-alive connection turns out to be closed, as browsers do.
+
+        The server closes a keep-alive connection after 5 idle seconds (Node's default); a request
+        sent on it at that moment gets "connection reset". Browsers resend an idempotent request in
+        that case, so a person never sees it; without this, the race would show as a failure. Only GET
+        (idempotent) is retried, once, and only on connection errors, never on an HTTP status.
+        """
+        retry = Retry(total=1, connect=1, read=1, status=0, redirect=0, allowed_methods=frozenset({"GET"}))
+        self.client.mount("http://", HTTPAdapter(max_retries=retry))
+        self.client.mount("https://", HTTPAdapter(max_retries=retry))
+
     def open_web_ui(self):
         """Loads the page and the scripts and stylesheets it links, as a browser does."""
         with self.client.get("/", name="GET /", catch_response=True) as res:
@@ -337,6 +351,7 @@ class ChatUser(ParlorPerson):
         """Opens the UI, registers a fresh account, makes sure the load rooms exist, connects, joins."""
         self.person_id = uuid.uuid4().hex[:12]
         self.rooms, self.last_seq, self.sio, self.token = {}, {}, None, ""
+        self.use_browser_retries()
         self.open_web_ui()
         username = f"lt-{self.person_id}"
         res = self.client.post(
@@ -390,6 +405,7 @@ class GuestReader(ParlorPerson):
         """Opens the UI, gets a guest id, waits for the load rooms to exist, connects, joins."""
         self.person_id = uuid.uuid4().hex[:12]
         self.rooms, self.last_seq, self.sio, self.token = {}, {}, None, ""
+        self.use_browser_retries()
         self.open_web_ui()
         res = self.client.post("/api/auth/guest", name="POST /api/auth/guest")
         if res.status_code != 201:

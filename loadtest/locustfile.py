@@ -17,11 +17,13 @@ Every step is recorded as a Locust request, so it appears in Locust's charts, ta
 the REST calls under their method and path (``request_type`` GET/POST), and the Socket.IO steps under
 ``request_type`` "socket.io": ``connect``, ``room:join``, ``message:send (ack)`` (send until the ack)
 and ``message:created (delivery)`` (send until a receiver gets it, from the send time written into the
-message). Each process keeps a ledger of the deliveries it expects (every socket of this process that
-had joined the room when the message was sent, the sender's own included, since Parlor broadcasts to
-the whole room) and the deliveries it received; at the end every expected delivery that never arrived
-is recorded as a failed ``message:created (delivery)`` request, and the totals are logged (and written
-as JSON to ``PARLOR_SUMMARY`` if set).
+message, so the generator's machines need agreeing clocks: one machine, or NTP). Each process keeps a
+ledger of the deliveries it expects (every socket of this process that had joined the room when the
+message was sent, the sender's own included, since Parlor broadcasts to the whole room) and the
+deliveries it received; at the end every expected delivery that never arrived is recorded as a failed
+``message:created (delivery)`` request, and the totals are logged (and written as JSON to
+``PARLOR_SUMMARY`` if set). With several workers, each counts the senders and receivers it runs
+itself; Locust's statistics (and so those failures) are summed by the master.
 
 Inputs (environment variables; the Locust UI or command line gives users, spawn rate, run time, host):
 
@@ -431,6 +433,13 @@ def check_all_ready(environment):
     if ledger.ready_users >= runner.user_count:
         ready_listeners.update({ledger.room_names[r]: len(ids) for r, ids in ledger.listeners.items()})
         ledger.all_ready.set()
+
+
+@events.test_start.add_listener
+def on_test_start(**_kwargs):
+    """A new run (the web UI can start several in one process): start from an empty ledger."""
+    ledger.__init__()
+    ready_listeners.clear()
 
 
 @events.spawning_complete.add_listener

@@ -33,6 +33,8 @@ Inputs (environment variables; the Locust UI or command line gives users, spawn 
 - ``PARLOR_HOLD_SENDS`` (default off): when "1", nobody sends until every person of this process has
   joined its rooms, so each room's audience is fixed while messages flow (the CI test uses it to
   predict deliveries from room sizes).
+- ``PARLOR_SEND_SECONDS`` (default unset): with ``PARLOR_HOLD_SENDS``, end the run (as ``-t`` does)
+  this many seconds after the sends open, so slow set-up on a busy machine does not eat the run time.
 - ``PARLOR_DRAIN_SECONDS`` (default 5): at the end, how long a person waits for deliveries still on
   their way before it disconnects.
 - ``PARLOR_SUMMARY`` (default unset): a file path; the process writes its ledger there as JSON.
@@ -54,6 +56,7 @@ import gevent
 import socketio
 from gevent.event import Event
 from locust import HttpUser, between, events, task
+from locust.runners import LocalRunner
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -67,6 +70,8 @@ THINK_MIN = float(os.environ.get("PARLOR_THINK_MIN", "1"))
 THINK_MAX = float(os.environ.get("PARLOR_THINK_MAX", "4"))
 # True: hold every send until all people of this process have joined their rooms (fixed audiences).
 HOLD_SENDS = os.environ.get("PARLOR_HOLD_SENDS", "") == "1"
+# With HOLD_SENDS: seconds of sending after which the run ends (0: Locust's own -t or the UI decides).
+SEND_SECONDS = float(os.environ.get("PARLOR_SEND_SECONDS", "0"))
 # Seconds a stopping person waits for deliveries still in flight to it.
 DRAIN_SECONDS = float(os.environ.get("PARLOR_DRAIN_SECONDS", "5"))
 # Where to write this process's ledger as JSON at the end (unset: only logged).
@@ -433,6 +438,10 @@ def check_all_ready(environment):
     if ledger.ready_users >= runner.user_count:
         ready_listeners.update({ledger.room_names[r]: len(ids) for r, ids in ledger.listeners.items()})
         ledger.all_ready.set()
+        if HOLD_SENDS and SEND_SECONDS > 0 and isinstance(runner, LocalRunner):
+            # What -t does at its time limit, counted from here rather than from the start.
+            gevent.spawn_later(SEND_SECONDS, runner.quit)
+            log.info("all %d people ready; sending for %g s", ledger.ready_users, SEND_SECONDS)
 
 
 @events.test_start.add_listener

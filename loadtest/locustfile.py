@@ -81,8 +81,12 @@ PASSWORD = "locust-load-test-pw"
 # Every message this test sends starts with this marker, followed by the send time and the message id,
 # so a receiver can tell load-test messages from people's and compute the delivery latency.
 MARKER = "locust"
-# Seconds to wait for a Socket.IO ack before counting the call as failed.
-ACK_TIMEOUT = 10
+# Seconds to wait for a Socket.IO ack before counting the call as failed: the web client's
+# ACK_TIMEOUT_MS (web/src/lib/realtime/socket.ts).
+ACK_TIMEOUT = 12
+# Seconds the Socket.IO connection (WebSocket handshake + Socket.IO connect) may take: socket.io-client's
+# default `timeout`, which the web client keeps.
+CONNECT_TIMEOUT = 20
 
 log = logging.getLogger("parlor")
 
@@ -269,13 +273,13 @@ class ParlorPerson(HttpUser):
     def connect_and_join(self, rooms):
         """Opens the Socket.IO connection with the token and joins ``ROOMS_PER_USER`` of ``rooms``
         (name -> id), reading each one's history after its ack."""
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = socketio.Client(reconnection=False, request_timeout=CONNECT_TIMEOUT)
         self.sio.on("message:created", self.on_message_created)
         started = time.time()
         try:
             # WebSocket first, like the web client; the token goes in the handshake's `auth`.
             self.sio.connect(
-                self.host, auth={"token": self.token}, transports=["websocket"], wait_timeout=ACK_TIMEOUT
+                self.host, auth={"token": self.token}, transports=["websocket"], wait_timeout=CONNECT_TIMEOUT
             )
             record("connect", started)
         except Exception as err:  # noqa: BLE001 - any connection error is a failed connect

@@ -1,3 +1,4 @@
+import type { CommandResultDto, EphemeralMessageDto, EscalationDto, TRunCommand } from './commands'
 import type { ErrorBody } from './errors'
 import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
@@ -25,6 +26,11 @@ export type ClientToServerEvents = {
   'room:leave': (roomId: string, ack: AckFn) => void
   /** Tell the room you are (or stopped) typing. */
   'typing:set': (payload: TTyping, ack: AckFn) => void
+  // --- Ephemeral messages and slash commands (issue 20).
+  /** Broadcast a message that is never stored to the room's current viewers (`ephemeral:created`). */
+  'ephemeral:send': (payload: TSendMessage, ack: AckFn<{ message: EphemeralMessageDto }>) => void
+  /** Run a line starting with `/` (parsed by the server); private answers come back in the ack only. */
+  'command:run': (payload: TRunCommand, ack: AckFn<{ result: CommandResultDto }>) => void
 }
 
 /** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
@@ -35,6 +41,8 @@ export const CLIENT_EVENTS = [
   'room:join',
   'room:leave',
   'typing:set',
+  'ephemeral:send',
+  'command:run',
 ] as const satisfies readonly (keyof ClientToServerEvents)[]
 
 /** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
@@ -67,6 +75,10 @@ export type ServerToClientEvents = {
    * `GET /api/rooms/:id/changes?after=<last rev you hold>` for every room you have open.
    */
   'sync:required': () => void
+  /** An ephemeral message, to the sockets viewing its room when it was sent; never sent again. */
+  'ephemeral:created': (message: EphemeralMessageDto) => void
+  /** An escalation opened or resolved: to its room's viewers and to the room's creator's sockets. */
+  'escalation:updated': (escalation: EscalationDto) => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void
 }

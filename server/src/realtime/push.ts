@@ -1,3 +1,4 @@
+import type { EphemeralMessageDto, EscalationDto } from '../contract/commands'
 import type { MessageDeletedDto, MessageDto } from '../contract/messages'
 import type { PresenceCounts } from '../contract/presence'
 import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
@@ -98,6 +99,23 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
     sessionsRevoked(userId: string) {
       io.to(userChannel(userId)).emit('session:ended', { reason: 'revoked' })
       io.in(userChannel(userId)).disconnectSockets(true)
+    },
+
+    // --- Ephemeral messages and escalations (issue 20).
+
+    /**
+     * An ephemeral message: to the sockets in the room's channels right now (those viewing it, on
+     * every instance through the adapter's publish), emails masked for guests. Nothing keeps it: a
+     * socket that joins later, or reconnects, never receives it.
+     */
+    ephemeralCreated(message: EphemeralMessageDto) {
+      io.to(roomUserChannel(message.roomId)).emit('ephemeral:created', message)
+      io.to(roomGuestChannel(message.roomId)).emit('ephemeral:created', { ...message, email: maskEmail(message.email) })
+    },
+
+    /** An escalation opened or resolved: to the room's viewers and to every socket of its creator. */
+    escalationUpdated(escalation: EscalationDto, creatorId: string) {
+      io.to([...roomChannels(escalation.roomId), userChannel(creatorId)]).emit('escalation:updated', escalation)
     },
 
     /** One socket's token expired: tell it and cut it. */

@@ -419,3 +419,18 @@ export async function startTcpProxy(target: string): Promise<{
     },
   }
 }
+
+/** The row count of every table of the run's database, by table name ("nothing was written anywhere"). */
+export async function tableCounts(): Promise<Record<string, number>> {
+  return withDatabase(async (c) => {
+    const { rows } = await c.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    )
+    const counts: Record<string, number> = {}
+    for (const { name } of rows) {
+      counts[name] = Number((await c.query(`SELECT count(*) FROM "${name.replace(/"/g, '""')}"`)).rows[0].count)
+    }
+    return counts
+  })
+}

@@ -11,7 +11,7 @@ import {
   record,
   startServer,
   type TestServer,
-  withDatabase,
+  tableCounts,
 } from '../../test/helpers'
 import { BOT_USER_ID, BOT_USERNAME } from '../contract/limits'
 
@@ -20,19 +20,6 @@ before(async () => {
   server = await startServer()
 })
 after(() => server.stop())
-
-/** Row counts of every table of the database (issue 20: ephemeral messages and refused commands write nothing). */
-async function tableCounts(): Promise<Record<string, number>> {
-  return withDatabase(async (c) => {
-    const { rows } = await c.query<{ name: string }>(
-      `SELECT quote_ident(table_name) AS name FROM information_schema.tables
-       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
-    )
-    const counts: Record<string, number> = {}
-    for (const { name } of rows) counts[name] = Number((await c.query(`SELECT count(*) FROM ${name}`)).rows[0].count)
-    return counts
-  })
-}
 
 const run = (socket: Parameters<typeof ack>[0], roomId: string, text: string, id = clientMsgId()) =>
   ack(socket, 'command:run', { roomId, text, clientMsgId: id })

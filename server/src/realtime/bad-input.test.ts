@@ -37,6 +37,7 @@ import {
   useServer,
   type Writes,
 } from './bad-input/catalogue'
+import { commandsCases } from './bad-input/commands.cases'
 import { framesCases } from './bad-input/frames.cases'
 import { limitsCases } from './bad-input/limits.cases'
 import { payloadsCases } from './bad-input/payloads.cases'
@@ -52,6 +53,7 @@ const CATALOGUE: Case[] = [
   ...payloadsCases,
   ...limitsCases,
   ...textCases,
+  ...commandsCases,
   ...restMessagesCases,
   ...restRoomsCases,
   ...restAuthCases,

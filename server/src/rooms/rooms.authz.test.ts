@@ -284,6 +284,43 @@ const MATRIX: Row[] = [
       private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
     },
   },
+  // --- Ephemeral messages, slash commands, escalations (issue 20).
+  {
+    name: 'ephemeral:send',
+    kind: 'socket',
+    run: socket('ephemeral:send', (c) => ({ roomId: c.roomId, content: 'matrix', clientMsgId: clientMsgId() })),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  {
+    name: 'command:run',
+    kind: 'socket',
+    run: socket('command:run', (c) => ({ roomId: c.roomId, text: '/who', clientMsgId: clientMsgId() })),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/commands',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/rooms/${c.roomId}/commands`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/escalations',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/rooms/${c.roomId}/escalations`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...restRead(true) },
+      private: { ...users(200, 200, 404, 404), ...restRead(false) },
+    },
+  },
 ]
 
 /** Routes that are not about one room, each tested by role here too (expected status per role). */
@@ -297,6 +334,11 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
   {
     name: 'GET /api/users',
     run: async (token) => (await api(server.url, 'GET', '/api/users?query=a', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'GET /api/escalations',
+    run: async (token) => (await api(server.url, 'GET', '/api/escalations', { token })).status,
     expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
   {

@@ -3,6 +3,7 @@ import { LOBBY_ID } from '@contract/limits'
 // every change of who we are (login, logout, session ended) and of which room is open.
 import { ApiError, errorMessage } from '../api'
 import { replaceLocationWithLobby, roomIdFromLocation, showRoomInLocation } from '../router'
+import { asides, commandLists, escalations } from '../state/commands.svelte'
 import { connection } from '../state/connection.svelte'
 import { presence } from '../state/presence.svelte'
 import { rooms } from '../state/rooms.svelte'
@@ -59,6 +60,7 @@ function wire(): void {
     connection.online()
     void loadRooms()
     void joinRoom(rooms.selectedId)
+    if (session.isUser) escalations.loadMine().catch(noop) // issue 20: the creator's open escalations
   })
 
   socket.on('disconnect', (reason) => {
@@ -126,6 +128,19 @@ function wire(): void {
       .catch(() => {})
   })
 
+  // --- Issue 20: ephemeral messages (memory only) and escalations (banner, the creator's list, a toast).
+  socket.on('ephemeral:created', (message) => asides.ephemeral(message))
+  socket.on('escalation:updated', (escalation) => {
+    const room = rooms.list.find((r) => r.id === escalation.roomId)
+    const mine = !!session.user && room?.createdBy === session.user.username
+    escalations.update(escalation, mine)
+    if (mine && escalation.status === 'open') {
+      const reason = escalation.reason ? `: ${escalation.reason}` : '.'
+      toasts.info(`${escalation.asker} asked for you in ${escalation.roomName}${reason}`)
+    }
+    if (escalation.roomId === rooms.selectedId && session.isUser) commandLists.load(escalation.roomId).catch(noop)
+  })
+
   socket.on('session:ended', ({ reason }) => {
     if (!session.isUser) return
     toasts.info(reason === 'expired' ? 'Your session expired. Please log in again.' : 'You were logged out.')
@@ -162,6 +177,8 @@ async function joinRoom(roomId: string): Promise<void> {
     return
   }
   rooms.upsert(result.room)
+  escalations.loadRoom(roomId).catch(noop) // issue 20: the room's banner
+  if (session.isUser) commandLists.load(roomId).catch(noop) // and the composer's `/` menu
   await timelines
     .get(roomId)
     .joined(result.messages, result.room.rev)
@@ -187,6 +204,9 @@ async function identityChanged(): Promise<void> {
       replaceLocationWithLobby()
     }
     timelines.clear()
+    asides.clear()
+    escalations.clear()
+    commandLists.clear()
     presence.resetRooms()
     rooms.reset()
     await reconnect() // the connect handler reloads the rooms

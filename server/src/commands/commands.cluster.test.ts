@@ -3,26 +3,42 @@
 // through each instance.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import pg from 'pg'
 import {
   ack,
   clientMsgId,
+  createPrivateDatabase,
   newPrefix,
   record,
   type ServerProcess,
   spawnServer,
-  tableCounts,
-  withDatabase,
+  tableCounts as countRows,
 } from '../../test/helpers'
 
+// Its own database: the "every table's row count" check must not see other files' writes.
 let one: ServerProcess
 let two: ServerProcess
+let database: Awaited<ReturnType<typeof createPrivateDatabase>>
+const tableCounts = () => countRows(database.url)
+const withDatabase = async <T>(work: (c: pg.Client) => Promise<T>): Promise<T> => {
+  const c = new pg.Client({ connectionString: database.url })
+  await c.connect()
+  try {
+    return await work(c)
+  } finally {
+    await c.end()
+  }
+}
 before(async () => {
-  const shared = { REDIS_PREFIX: newPrefix() }
+  database = await createPrivateDatabase()
+  const shared = { REDIS_PREFIX: newPrefix(), DATABASE_URL: database.url }
   ;[one, two] = await Promise.all([spawnServer(shared), spawnServer(shared)])
 })
-after(() => {
+after(async () => {
   one?.kill('SIGKILL')
   two?.kill('SIGKILL')
+  await Promise.all([one?.exited, two?.exited])
+  await database?.drop()
 })
 
 describe('two instances', () => {

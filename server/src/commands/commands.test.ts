@@ -6,20 +6,29 @@ import {
   ack,
   api,
   clientMsgId,
+  createPrivateDatabase,
   eventually,
+  handshakeError,
   LOBBY_ID,
   record,
   startServer,
   type TestServer,
-  tableCounts,
+  tableCounts as countRows,
 } from '../../test/helpers'
 import { BOT_USER_ID, BOT_USERNAME } from '../contract/limits'
 
+// Its own database: the "every table's row count" checks must not see other files' writes.
 let server: TestServer
+let database: Awaited<ReturnType<typeof createPrivateDatabase>>
+const tableCounts = () => countRows(database.url)
 before(async () => {
-  server = await startServer()
+  database = await createPrivateDatabase()
+  server = await startServer({ DATABASE_URL: database.url })
 })
-after(() => server.stop())
+after(async () => {
+  await server.stop()
+  await database.drop()
+})
 
 const run = (socket: Parameters<typeof ack>[0], roomId: string, text: string, id = clientMsgId()) =>
   ack(socket, 'command:run', { roomId, text, clientMsgId: id })
@@ -261,6 +270,18 @@ describe('the bot', () => {
       body: { username: BOT_USERNAME },
     })
     assert.equal(add.status, 400)
+  })
+
+  test('a token naming the bot, even one signed with the server secret, is refused everywhere', async () => {
+    const { default: jwt } = await import('jsonwebtoken')
+    const token = jwt.sign({ kind: 'user', tv: 0 }, server.config.JWT_SECRET, {
+      subject: BOT_USER_ID,
+      issuer: server.config.JWT_ISSUER,
+      audience: server.config.JWT_AUDIENCE,
+      expiresIn: 600,
+    })
+    assert.equal((await server.api('GET', '/api/auth/me', { token })).status, 401)
+    assert.ok(await handshakeError(server.url, token), 'the socket handshake refuses it')
   })
 })
 

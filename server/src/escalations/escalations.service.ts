@@ -93,6 +93,8 @@ export function createEscalationsService({
               return { outcome: 'retried', escalation: mine, message: null, row }
             }
             const [open] = (await repo.openInRoom(room.id)).filter((e) => e.asker === viewer.username)
+            // Resolved between the insert and this read: nothing was stored, the client retries.
+            if (!open) throw new AppError('unavailable')
             return { outcome: 'already_open', escalation: open, row: null }
           }
           const text = input.reason

@@ -32,3 +32,10 @@ export const BOT_USER_ID = '00000000-0000-4000-8000-0000000000b0'
 export const BOT_USERNAME = 'parlor.bot'
 /** The longest reason `/escalate` keeps (code points). */
 export const ESCALATION_REASON_MAX = 500
+// Direct messages and profiles (issue 19).
+/** People in a direct conversation, you included. */
+export const DIRECT_MEMBERS_MAX = 8
+export const DISPLAY_NAME_MAX = 64
+export const STATUS_TEXT_MAX = 100
+/** Code points of a status emoji (flags, skin tones and ZWJ sequences take several). */
+export const STATUS_EMOJI_MAX = 16

@@ -140,6 +140,33 @@ test('keyboard alone: create a private room with a participant and send a multi-
   await context.close()
 })
 
+// Issue 20: the command menu, ephemeral messages, private answers, the bot's message, the
+// escalation banner and the owner's list.
+test('axe finds no serious violations: commands, ephemeral messages, escalations', async ({ browser }) => {
+  const [owner, asker] = await Promise.all([registerViaApi('oona'), registerViaApi('asa')])
+  const room = await createRoomViaApi(owner, { name: uniqueName('axe') })
+  const ownerView = await openAs(browser, owner)
+  const { page, context } = await openAs(browser, asker, { path: `/rooms/${room.id}` })
+  await composer(page).fill('/nope')
+  await composer(page).press('Enter')
+  await expect(page.getByTestId('command-reply')).toBeVisible()
+  await composer(page).fill('/escalate checking contrast')
+  await composer(page).press('Enter')
+  await expect(page.getByTestId('escalation-banner')).toBeVisible()
+  await expect(page.getByTestId('bot-label')).toBeVisible()
+  await page.getByTestId('ephemeral-toggle').check()
+  await composer(page).fill('not saved')
+  await composer(page).press('Enter')
+  await expect(page.getByTestId('ephemeral-message')).toBeVisible()
+  await composer(page).fill('/')
+  await expect(page.getByTestId('command-menu')).toBeVisible()
+  expect(await seriousViolations(page)).toEqual([])
+  await expect(ownerView.page.getByTestId('escalation-list')).toBeVisible()
+  expect(await seriousViolations(ownerView.page)).toEqual([])
+  await context.close()
+  await ownerView.context.close()
+})
+
 // Issue 19: the direct-message list and conversation, the "New message" dialog, a profile card and
 // the account settings page.
 test('axe finds no serious violations: direct messages, profile card, account settings', async ({ browser }) => {

@@ -116,5 +116,13 @@ test('three people, a public and a private room, 100+ messages, idle gaps and a 
   })
   expect(outsider.status).toBe(404)
 
+  // Issue 20 on the embedded database: /escalate (a transaction with an advisory lock, the bot's
+  // message) and its live update to the room's creator.
+  await composer(benPage.page).fill('/escalate from the embedded database')
+  await composer(benPage.page).press('Enter')
+  await expect(benPage.page.getByTestId('escalation-banner')).toBeVisible()
+  await expect(messageItems(benPage.page).filter({ hasText: 'asked for a person in charge' })).toBeVisible()
+  await expect(annPage.page.getByTestId('escalation-list')).toContainText('from the embedded database')
+
   for (const p of people) await p.context.close()
 })

@@ -42,6 +42,12 @@ import { createReactionsService } from './reactions/reactions.service'
 import { roomsFeature } from './rooms/rooms.feature'
 import { createRoomsService } from './rooms/rooms.service'
 import { usersFeature } from './users/users.feature'
+import { commandsFeature } from './commands/commands.feature'
+import { createCommandsService } from './commands/commands.service'
+import { ephemeralFeature } from './ephemeral/ephemeral.feature'
+import { createEphemeralService } from './ephemeral/ephemeral.service'
+import { escalationsFeature } from './escalations/escalations.feature'
+import { createEscalationsService } from './escalations/escalations.service'
 
 export type { RedisClients }
 
@@ -114,6 +120,11 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     notice: (roomId, notice) =>
       messages.notice(roomId, notice).catch((err: unknown) => log.error({ err, roomId }, 'system notice not stored')),
   })
+  // Ephemeral messages, escalations and slash commands (issue 20).
+  const ephemeral = createEphemeralService({ prisma, push, limits })
+  const escalations = createEscalationsService({ prisma, pool, messages, push })
+  const commands = createCommandsService({ prisma, limits, messages, ephemeral, escalations, roomPresence })
+
   const presence = createPresence({
     store: redis
       ? createRedisPresenceStore({
@@ -199,6 +210,9 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     roomsFeature({ prisma, rooms, messages, roomPresence, push, limits, authenticate, requireUser }),
     messagesFeature({ messages, authenticate, requireUser, track }),
     usersFeature({ prisma, requireUser }),
+    ephemeralFeature({ ephemeral }),
+    escalationsFeature({ escalations, authenticate, requireUser }),
+    commandsFeature({ commands, requireUser, track }),
     profilesFeature({ profiles, requireUser }), // issue 19
     directsFeature({ directs, requireUser }), // issue 19
     reactionsFeature({ reactions, requireUser, track }),

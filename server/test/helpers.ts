@@ -419,3 +419,40 @@ export async function startTcpProxy(target: string): Promise<{
     },
   }
 }
+
+/**
+ * A database of its own for one test file (migrated, empty), on the run's PostgreSQL server: for
+ * checks over every table ("nothing was written anywhere") that other files running at the same time
+ * must not disturb. `drop()` removes it.
+ */
+export async function createPrivateDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const { migrateDeploy } = await import('../src/db/migrate')
+  const name = `${new URL(databaseUrl as string).pathname.slice(1)}_${randomBytes(3).toString('hex')}`
+  await withDatabase((c) => c.query(`CREATE DATABASE "${name}"`))
+  const url = new URL(databaseUrl as string)
+  url.pathname = `/${name}`
+  await migrateDeploy(url.toString(), process.env)
+  return {
+    url: url.toString(),
+    drop: () => withDatabase((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  }
+}
+
+/** The row count of every table of a database (the run's by default), by table name. */
+export async function tableCounts(url = databaseUrl as string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    const { rows } = await c.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    )
+    const counts: Record<string, number> = {}
+    for (const { name } of rows) {
+      counts[name] = Number((await c.query(`SELECT count(*) FROM "${name.replace(/"/g, '""')}"`)).rows[0].count)
+    }
+    return counts
+  } finally {
+    await c.end()
+  }
+}

@@ -61,8 +61,9 @@ export function createAuthService({
     },
 
     async login(input: z.output<typeof ZLogin>): Promise<SessionDto> {
+      // The bot has no password; it is left out of the lookup as well, so it can never sign in.
       const user = await prisma.user.findFirst({
-        where: input.login.includes('@') ? { email: input.login } : { username: input.login },
+        where: { ...(input.login.includes('@') ? { email: input.login } : { username: input.login }), isBot: false },
       })
       const ok = await passwords.verify(input.password, user?.passwordHash ?? null)
       if (!user || !ok) throw new AppError('invalid_credentials')
@@ -144,7 +145,7 @@ export function createAuthService({
       // per-query work (client runtime, query compiler) left about 2 kB of RSS per connection behind
       // when 10,000 sockets connect (heap fragmentation; issue 8); this query, well under 1 kB.
       const [user] = await prisma.$queryRaw<Pick<User, 'id' | 'username' | 'email' | 'tokenVersion'>[]>`
-        SELECT "id", "username", "email", "tokenVersion" FROM "User" WHERE "id" = ${claims.sub}::uuid`
+        SELECT "id", "username", "email", "tokenVersion" FROM "User" WHERE "id" = ${claims.sub}::uuid AND NOT "isBot"`
       if (!user || user.tokenVersion !== claims.tv) throw new AppError('unauthenticated')
       return { kind: 'user', id: user.id, username: user.username, email: user.email }
     },

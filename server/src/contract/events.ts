@@ -1,3 +1,4 @@
+import type { CommandResultDto, EphemeralMessageDto, EscalationDto, TRunCommand, TSendEphemeral } from './commands'
 import type { DirectDto } from './directs'
 import type { ErrorBody } from './errors'
 import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
@@ -33,6 +34,11 @@ export type ClientToServerEvents = {
   'message:vote': (payload: TVoteMessage, ack: AckFn<{ message: MessageDto }>) => void
   /** Add or remove your reaction with one emoji. Broadcasts `message:updated` with the new counts. */
   'message:react': (payload: TReactMessage, ack: AckFn<{ message: MessageDto }>) => void
+  // --- Ephemeral messages and slash commands (issue 20).
+  /** Broadcast a message that is never stored to the room's current viewers (`ephemeral:created`). */
+  'ephemeral:send': (payload: TSendEphemeral, ack: AckFn<{ message: EphemeralMessageDto }>) => void
+  /** Run a line starting with `/` (parsed by the server); private answers come back in the ack only. */
+  'command:run': (payload: TRunCommand, ack: AckFn<{ result: CommandResultDto }>) => void
 }
 
 /** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
@@ -45,6 +51,8 @@ export const CLIENT_EVENTS = [
   'typing:set',
   'message:vote',
   'message:react',
+  'ephemeral:send',
+  'command:run',
 ] as const satisfies readonly (keyof ClientToServerEvents)[]
 
 /** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
@@ -79,6 +87,10 @@ export type ServerToClientEvents = {
   'sync:required': () => void
   /** Your own vote or reactions on a message changed (on this tab or another of yours): to your sockets only. */
   'mine:changed': (payload: OwnStateChangedDto) => void
+  /** An ephemeral message, to the sockets viewing its room when it was sent; never sent again. */
+  'ephemeral:created': (message: EphemeralMessageDto) => void
+  /** An escalation opened or resolved: to its room's viewers and to the room's creator's sockets. */
+  'escalation:updated': (escalation: EscalationDto) => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' | 'deleted' }) => void
   // Issue 19: direct messages and profiles.

@@ -24,6 +24,14 @@ export const CONTENT_MAX = 4000
 /** The most messages one history or changes page returns; asking for more gives this many. */
 export const HISTORY_PAGE_MAX = 100
 
+// --- Slash commands and the room bot (issue 20).
+
+/** The room bot: one user row (created by its migration) that authors bot messages and never logs in. */
+export const BOT_USER_ID = '00000000-0000-4000-8000-0000000000b0'
+/** Its username has a dot, which no registration accepts: nobody can be mistaken for it. */
+export const BOT_USERNAME = 'parlor.bot'
+/** The longest reason `/escalate` keeps (code points). */
+export const ESCALATION_REASON_MAX = 500
 // Direct messages and profiles (issue 19).
 /** People in a direct conversation, you included. */
 export const DIRECT_MEMBERS_MAX = 8

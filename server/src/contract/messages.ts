@@ -72,6 +72,8 @@ export type SystemNotice =
   | { type: 'participant_added'; actor: string; target: string }
   | { type: 'participant_removed'; actor: string; target: string }
   | { type: 'participant_left'; actor: string }
+  /** `/me <action>` or `/shrug [text]` (issue 20): `actor` did what the message's content says. */
+  | { type: 'command'; command: 'me' | 'shrug'; actor: string }
 
 /**
  * A stored message, as it is now. `email` is the author's address, masked (`j***@example.com`) for

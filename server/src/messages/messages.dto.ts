@@ -20,7 +20,10 @@ export type MessageRow = {
   createdAt: Date
   editedAt: Date | null
   deletedAt: Date | null
-  /** The author's id, name and email; null for system notices (and bot messages). */
+  /**
+   * The author's id, name and email; null for system notices. Bot messages are authored by the bot
+   * user; a command's system message (`/me`) by who ran it.
+   */
   authorId: string | null
   authorUsername: string | null
   authorEmail: string | null
@@ -65,7 +68,7 @@ export function toMessageDto(row: MessageRow, viewer: Viewer, mine?: OwnStateDto
     row.authorId !== null && row.authorUsername !== null
       ? { id: row.authorId, username: row.authorUsername, displayName: row.authorDisplayName ?? null }
       : null
-  const email = row.authorEmail ?? ''
+  const email = row.kind === 'bot' ? '' : (row.authorEmail ?? '') // the bot has no address to show
   return {
     id: row.id,
     roomId: row.roomId,

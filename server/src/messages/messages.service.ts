@@ -19,12 +19,11 @@ import type { Limits } from '../limits/limits'
 import type { Push } from '../realtime/push'
 import { canManage, requireRoom } from '../rooms/rooms.access'
 import { createMessageWriter } from './message-writer'
-import { toMessageDto } from './messages.dto'
+import { type MessageRow, toMessageDto } from './messages.dto'
 import { createMessagesRepo } from './messages.repo'
 import { createRoomSequencer } from './room-sequencer'
 import { createThreadsRepo } from './threads.repo'
 import type { OwnStateDto, ThreadDto, ZThreadQuery } from '../contract/reactions'
-import type { MessageRow } from './messages.dto'
 import { createReactionsRepo } from '../reactions/reactions.repo'
 
 export type MessagesService = ReturnType<typeof createMessagesService>
@@ -285,6 +284,34 @@ export function createMessagesService({
       } catch (err) {
         broadcast(null)
         throw err
+      }
+    },
+
+    /**
+     * Stores a message of another kind (a command's system message, a bot message) in one
+     * transaction that `work` fills (it may store other rows with it, or find the message already
+     * stored), then broadcasts it in seq order like any message. `row` null: nothing to broadcast.
+     */
+    async compose<T extends { row: MessageRow | null }>(
+      roomId: string,
+      viewer: Viewer,
+      work: (tx: pg.PoolClient) => Promise<T>,
+    ): Promise<T & { message: MessageDto | null }> {
+      const broadcast = sequencer.begin(roomId)
+      let message: MessageDto | null = null
+      const tx = await pool.connect()
+      try {
+        await tx.query('BEGIN')
+        const result = await work(tx)
+        await tx.query('COMMIT')
+        message = result.row ? toMessageDto(result.row, viewer) : null
+        return { ...result, message }
+      } catch (err) {
+        await tx.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        tx.release()
+        broadcast(message ? { seq: message.seq, message } : null)
       }
     },
   }

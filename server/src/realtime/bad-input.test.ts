@@ -37,6 +37,7 @@ import {
   useServer,
   type Writes,
 } from './bad-input/catalogue'
+import { commandsCases } from './bad-input/commands.cases'
 import { framesCases } from './bad-input/frames.cases'
 import { limitsCases } from './bad-input/limits.cases'
 import { payloadsCases } from './bad-input/payloads.cases'
@@ -55,6 +56,7 @@ const CATALOGUE: Case[] = [
   ...limitsCases,
   ...textCases,
   ...reactionsCases, // issue 16: socket cases first, then its REST ones
+  ...commandsCases,
   ...restMessagesCases,
   ...restRoomsCases,
   ...restAuthCases,

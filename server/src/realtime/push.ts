@@ -1,3 +1,4 @@
+import type { EphemeralMessageDto, EscalationDto } from '../contract/commands'
 import type { DirectDto } from '../contract/directs'
 import type { MessageDeletedDto, MessageDto } from '../contract/messages'
 import type { PresenceCounts } from '../contract/presence'
@@ -106,6 +107,23 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
     sessionsRevoked(userId: string, reason: 'revoked' | 'deleted' = 'revoked') {
       io.to(userChannel(userId)).emit('session:ended', { reason })
       io.in(userChannel(userId)).disconnectSockets(true)
+    },
+
+    // --- Ephemeral messages and escalations (issue 20).
+
+    /**
+     * An ephemeral message: to the sockets in the room's channels right now (those viewing it, on
+     * every instance through the adapter's publish), emails masked for guests. Nothing keeps it: a
+     * socket that joins later, or reconnects, never receives it.
+     */
+    ephemeralCreated(message: EphemeralMessageDto) {
+      io.to(roomUserChannel(message.roomId)).emit('ephemeral:created', message)
+      io.to(roomGuestChannel(message.roomId)).emit('ephemeral:created', { ...message, email: maskEmail(message.email) })
+    },
+
+    /** An escalation opened or resolved: to the room's viewers and to every socket of its creator. */
+    escalationUpdated(escalation: EscalationDto, creatorId: string) {
+      io.to([...roomChannels(escalation.roomId), userChannel(creatorId)]).emit('escalation:updated', escalation)
     },
 
     // Issue 19: direct conversations and profiles.

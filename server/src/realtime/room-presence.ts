@@ -1,3 +1,4 @@
+import type { RoomPresenceDto } from '../contract/rooms'
 import type { Logger } from '../lib/logger'
 import { roomChannels, roomIdOfChannel } from './channels'
 import type { AppServer } from './io.types'
@@ -23,20 +24,26 @@ export function createRoomPresence({ io, push, log }: { io: AppServer; push: Pus
       )
   }
 
+  /** Who is in the room's channels now, on every instance: usernames, and guests counted apart. */
+  async function viewers(roomId: string): Promise<RoomPresenceDto> {
+    const sockets = await io.in(roomChannels(roomId)).fetchSockets()
+    const users = new Set<string>()
+    const guests = new Set<string>()
+    for (const s of sockets) {
+      const viewer = s.data.viewer
+      if (viewer.kind === 'user') users.add(viewer.username)
+      else guests.add(viewer.id)
+    }
+    return { roomId, users: [...users].sort(), guests: guests.size }
+  }
+
   async function publish(roomId: string) {
     pending.delete(roomId)
     const generation = generations.get(roomId)
     try {
-      const sockets = await io.in(roomChannels(roomId)).fetchSockets()
+      const presence = await viewers(roomId)
       if (generations.get(roomId) !== generation) return changed(roomId)
-      const users = new Set<string>()
-      const guests = new Set<string>()
-      for (const s of sockets) {
-        const viewer = s.data.viewer
-        if (viewer.kind === 'user') users.add(viewer.username)
-        else guests.add(viewer.id)
-      }
-      push.roomPresence({ roomId, users: [...users].sort(), guests: guests.size })
+      push.roomPresence(presence)
     } catch (err) {
       log.warn({ err, roomId }, 'room presence failed')
     }
@@ -45,6 +52,8 @@ export function createRoomPresence({ io, push, log }: { io: AppServer; push: Pus
   return {
     /** Someone joined or left `roomId`: recompute its presence shortly. */
     changed,
+    /** Who is viewing `roomId` right now (`/who`); the caller has checked access. */
+    viewers,
     /** People lost access to `roomId` (removal, deletion): drop lists computed before, then recompute. */
     accessRevoked(roomId: string) {
       generations.set(roomId, (generations.get(roomId) ?? 0) + 1)

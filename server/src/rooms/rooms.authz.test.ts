@@ -413,6 +413,47 @@ const MATRIX: Row[] = [
       direct: { ...users(204, 204, 404, 404), ...rest401 },
     },
   },
+  // --- Ephemeral messages, slash commands, escalations (issue 20).
+  {
+    name: 'ephemeral:send',
+    kind: 'socket',
+    run: socket('ephemeral:send', (c) => ({ roomId: c.roomId, content: 'matrix', clientMsgId: clientMsgId() })),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  {
+    name: 'command:run',
+    kind: 'socket',
+    run: socket('command:run', (c) => ({ roomId: c.roomId, text: '/who', clientMsgId: clientMsgId() })),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/commands',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/rooms/${c.roomId}/commands`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/escalations',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/rooms/${c.roomId}/escalations`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...restRead(true) },
+      private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
+    },
+  },
 ]
 
 /** Routes that are not about one room, each tested by role here too (expected status per role). */
@@ -477,6 +518,11 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
       expired: 'unauthenticated',
       forged: 'unauthenticated',
     },
+  },
+  {
+    name: 'GET /api/escalations',
+    run: async (token) => (await api(server.url, 'GET', '/api/escalations', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
   {
     name: 'GET /api/auth/me',

@@ -7,7 +7,10 @@ export const USER_SEARCH_LIMIT = 20
 export async function searchUsers(prisma: PrismaClient, query: string): Promise<PublicUserDto[]> {
   return prisma.user.findMany({
     // Prisma passes startsWith to LIKE unescaped: escape the wildcards so they match literally.
-    where: query ? { username: { startsWith: query.replace(/[\\%_]/g, (c) => `\\${c}`) } } : {},
+    where: {
+      isBot: false, // the bot takes part in no room
+      ...(query ? { username: { startsWith: query.replace(/[\\%_]/g, (c) => `\\${c}`) } } : {}),
+    },
     select: { id: true, username: true },
     orderBy: { username: 'asc' },
     take: USER_SEARCH_LIMIT,

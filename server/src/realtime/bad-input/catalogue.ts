@@ -29,7 +29,7 @@ export type Accepted = {
   outcome: string
   writes?: Partial<Writes>
   /** The one event the listening clients must receive for it (besides the canary). */
-  broadcast?: 'message:created' | 'room:added'
+  broadcast?: 'message:created' | 'room:added' | 'ephemeral:created'
   check?: (got: Got, c: Ctx) => void | Promise<void>
 }
 

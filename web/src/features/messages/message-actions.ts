@@ -42,5 +42,7 @@ export function noticeText(notice: SystemNotice): string {
       return `${notice.actor} removed ${notice.target}`
     case 'participant_left':
       return `${notice.actor} left`
+    case 'command': // the message's content says what they did (SystemNotice.svelte shows it)
+      return notice.actor
   }
 }

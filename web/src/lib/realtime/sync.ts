@@ -9,6 +9,7 @@ import {
   showRoomInLocation,
   showSettingsInLocation,
 } from '../router'
+import { asides, commandLists, escalations } from '../state/commands.svelte'
 import { connection } from '../state/connection.svelte'
 import { directs } from '../state/directs.svelte'
 import { trackIdle } from '../state/idle.svelte'
@@ -108,6 +109,7 @@ function wire(): void {
     if (session.isUser) void loadDirects()
     void joinRoom(rooms.selectedId)
     threads.current?.load().catch(() => {}) // a thread open across a reconnect is fetched again (issue 16)
+    if (session.isUser) escalations.loadMine().catch(noop) // issue 20: the creator's open escalations
   })
 
   socket.on('disconnect', (reason) => {
@@ -202,6 +204,19 @@ function wire(): void {
     threads.current?.load().catch(() => {})
   })
 
+  // --- Issue 20: ephemeral messages (memory only) and escalations (banner, the creator's list, a toast).
+  socket.on('ephemeral:created', (message) => asides.ephemeral(message))
+  socket.on('escalation:updated', (escalation) => {
+    const room = rooms.list.find((r) => r.id === escalation.roomId)
+    const mine = !!session.user && room?.createdBy === session.user.username
+    escalations.update(escalation, mine)
+    if (mine && escalation.status === 'open') {
+      const reason = escalation.reason ? `: ${escalation.reason}` : '.'
+      toasts.info(`${escalation.asker} asked for you in ${escalation.roomName}${reason}`)
+    }
+    if (escalation.roomId === rooms.selectedId && session.isUser) commandLists.load(escalation.roomId).catch(noop)
+  })
+
   socket.on('session:ended', ({ reason }) => {
     if (!session.isUser) return
     if (reason === 'revoked') {
@@ -262,6 +277,8 @@ async function joinRoom(roomId: string): Promise<void> {
     return
   }
   rooms.upsert(result.room)
+  escalations.loadRoom(roomId).catch(noop) // issue 20: the room's banner
+  if (session.isUser) commandLists.load(roomId).catch(noop) // and the composer's `/` menu
   await timelines
     .get(roomId)
     .joined(result.messages, result.room.rev)
@@ -288,6 +305,9 @@ async function identityChanged(): Promise<void> {
     }
     timelines.clear()
     threads.close()
+    asides.clear()
+    escalations.clear()
+    commandLists.clear()
     presence.resetRooms()
     rooms.reset()
     directs.reset()

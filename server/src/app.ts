@@ -36,6 +36,9 @@ import { createSessions } from './realtime/sessions'
 import { roomsFeature } from './rooms/rooms.feature'
 import { createRoomsService } from './rooms/rooms.service'
 import { usersFeature } from './users/users.feature'
+import { createFiltersService } from './search/filters.service'
+import { searchFeature } from './search/search.feature'
+import { createSearchService } from './search/search.service'
 
 export type { RedisClients }
 
@@ -185,6 +188,15 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     roomsFeature({ prisma, rooms, messages, roomPresence, push, limits, authenticate, requireUser }),
     messagesFeature({ messages, authenticate, requireUser, track }),
     usersFeature({ prisma, requireUser }),
+    // Search (issue 17)
+    searchFeature({
+      prisma,
+      search: createSearchService({ prisma, pool, limits }),
+      filters: createFiltersService({ prisma, push }),
+      limits,
+      authenticate,
+      requireUser,
+    }),
   ]
   const api = express.Router()
   for (const feature of features) {

@@ -2,6 +2,7 @@ import type { ErrorBody } from './errors'
 import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
+import type { FilterDto, TWatchRooms } from './search'
 
 /**
  * Every ack has this shape: `{ ok: true, ...result }` or `{ ok: false, error }`.
@@ -25,6 +26,12 @@ export type ClientToServerEvents = {
   'room:leave': (roomId: string, ack: AckFn) => void
   /** Tell the room you are (or stopped) typing. */
   'typing:set': (payload: TTyping, ack: AckFn) => void
+  // Search (issue 17)
+  /**
+   * Receive the new, edited and deleted messages of these rooms (live filters) without viewing them;
+   * replaces the previous list. Rooms you may not read are left out, exactly like missing ones.
+   */
+  'rooms:watch': (payload: TWatchRooms, ack: AckFn<{ roomIds: string[] }>) => void
 }
 
 /** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
@@ -35,6 +42,7 @@ export const CLIENT_EVENTS = [
   'room:join',
   'room:leave',
   'typing:set',
+  'rooms:watch',
 ] as const satisfies readonly (keyof ClientToServerEvents)[]
 
 /** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
@@ -67,6 +75,11 @@ export type ServerToClientEvents = {
    * `GET /api/rooms/:id/changes?after=<last rev you hold>` for every room you have open.
    */
   'sync:required': () => void
+  // Search (issue 17)
+  /** One of your saved filters was created or changed (on any of your devices). */
+  'filter:saved': (filter: FilterDto) => void
+  /** One of your saved filters was deleted. */
+  'filter:removed': (payload: { id: string }) => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void
 }

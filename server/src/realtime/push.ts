@@ -2,7 +2,16 @@ import type { MessageDeletedDto, MessageDto } from '../contract/messages'
 import type { PresenceCounts } from '../contract/presence'
 import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
 import { maskEmail } from '../messages/messages.dto'
-import { roomChannels, roomGuestChannel, roomUserChannel, userChannel } from './channels'
+import type { FilterDto } from '../contract/search'
+import {
+  roomChannels,
+  roomGuestChannel,
+  roomUserChannel,
+  roomWatchChannels,
+  roomWatchGuestChannel,
+  roomWatchUserChannel,
+  userChannel,
+} from './channels'
 import type { AppServer, AppSocket } from './io.types'
 
 /** Who learns about a room change: everyone connected (public rooms) or these users' sockets. */
@@ -28,8 +37,9 @@ const forGuests = (message: MessageDto): MessageDto =>
 export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (roomId: string) => void }) {
   /** Sends a message-shaped event to a room, projected for users and for guests. */
   const toRoom = (event: 'message:created' | 'message:updated', message: MessageDto) => {
-    io.to(roomUserChannel(message.roomId)).emit(event, message)
-    io.to(roomGuestChannel(message.roomId)).emit(event, forGuests(message))
+    // The watch channels (live filters) ride in the same broadcast: one publish, each socket gets one copy.
+    io.to([roomUserChannel(message.roomId), roomWatchUserChannel(message.roomId)]).emit(event, message)
+    io.to([roomGuestChannel(message.roomId), roomWatchGuestChannel(message.roomId)]).emit(event, forGuests(message))
   }
 
   return {
@@ -40,7 +50,7 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
 
     /** A deletion: ids and rev only, never content (the same payload for every viewer). */
     messageDeleted({ roomId, id, seq, rev }: MessageDeletedDto) {
-      io.to(roomChannels(roomId)).emit('message:deleted', { roomId, id, seq, rev })
+      io.to([...roomChannels(roomId), ...roomWatchChannels(roomId)]).emit('message:deleted', { roomId, id, seq, rev })
     },
 
     /** Someone in the room (not `from` itself) started or stopped typing. */
@@ -67,12 +77,13 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
      * the adapter's single ordered channel, so nothing broadcast to the room afterwards reaches them.
      */
     roomRemoved(roomId: string, audience: Audience) {
+      const channels = [...roomChannels(roomId), ...roomWatchChannels(roomId)]
       if (audience === 'everyone') {
-        io.in(roomChannels(roomId)).socketsLeave(roomChannels(roomId))
+        io.in(channels).socketsLeave(channels)
         io.emit('room:removed', { roomId })
       } else if (audience.length > 0) {
         const targets = audience.map(userChannel)
-        io.in(targets).socketsLeave(roomChannels(roomId))
+        io.in(targets).socketsLeave(channels)
         io.to(targets).emit('room:removed', { roomId })
       }
       accessRevoked(roomId)
@@ -92,6 +103,17 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
     syncRequired(scope: 'local' | 'cluster') {
       if (scope === 'local') io.local.emit('sync:required')
       else io.emit('sync:required')
+    },
+
+    // Search (issue 17)
+    /** A saved filter was created or changed: to its owner's sockets (every device and tab). */
+    filterSaved(userId: string, filter: FilterDto) {
+      io.to(userChannel(userId)).emit('filter:saved', filter)
+    },
+
+    /** A saved filter was deleted: to its owner's sockets. */
+    filterRemoved(userId: string, id: string) {
+      io.to(userChannel(userId)).emit('filter:removed', { id })
     },
 
     /** The user's tokens were revoked: tell their sockets and cut them, on every instance. */

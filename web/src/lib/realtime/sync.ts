@@ -4,6 +4,8 @@ import { LOBBY_ID } from '@contract/limits'
 import { ApiError, errorMessage } from '../api'
 import { replaceLocationWithLobby, roomIdFromLocation, showRoomInLocation } from '../router'
 import { connection } from '../state/connection.svelte'
+import { filters } from '../state/filters.svelte'
+import { search } from '../state/search.svelte'
 import { presence } from '../state/presence.svelte'
 import { rooms } from '../state/rooms.svelte'
 import { session } from '../state/session.svelte'
@@ -35,6 +37,8 @@ export async function start(): Promise<void> {
 /** Opens a room: leaves the previous one's live channel and joins this one's. */
 export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   const previous = rooms.selectedId
+  filters.close() // Search (issue 17): a room replaces an open filter or search hit
+  search.focus = null
   rooms.selectedId = roomId
   if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
   if (previous === roomId) return
@@ -57,8 +61,14 @@ function wire(): void {
   // open room, which also fetches whatever changed meanwhile (new, edited and deleted messages).
   socket.on('connect', () => {
     connection.online()
-    void loadRooms()
+    const loaded = loadRooms()
     void joinRoom(rooms.selectedId)
+    // Search (issue 17): the filters, the rooms they watch, and the open one's history (which also
+    // covers whatever arrived while we were away).
+    void Promise.all([loaded, loadFilters()]).then(() => {
+      watchRooms(filters.watchedRooms, true)
+      if (filters.openId) void filters.show(filters.openId)
+    })
   })
 
   socket.on('disconnect', (reason) => {
@@ -86,9 +96,21 @@ function wire(): void {
   socket.on('presence:changed', (counts) => {
     presence.counts = counts
   })
-  socket.on('message:created', (message) => timelines.find(message.roomId)?.receive(message))
-  socket.on('message:updated', (message) => timelines.find(message.roomId)?.receive(message))
-  socket.on('message:deleted', (deleted) => timelines.find(deleted.roomId)?.removed(deleted))
+  socket.on('message:created', (message) => {
+    timelines.find(message.roomId)?.receive(message)
+    filters.receive(message, { isNew: true })
+  })
+  socket.on('message:updated', (message) => {
+    timelines.find(message.roomId)?.receive(message)
+    filters.receive(message, { isNew: false })
+  })
+  socket.on('message:deleted', (deleted) => {
+    timelines.find(deleted.roomId)?.removed(deleted)
+    filters.deleted(deleted)
+  })
+  // Search (issue 17): saved filters follow every device of the account.
+  socket.on('filter:saved', (filter) => filters.upsert(filter))
+  socket.on('filter:removed', ({ id }) => filters.removed(id))
   socket.on('room:presence', (p) => presence.setRoom(p))
   socket.on('typing:changed', ({ roomId, username, typing }) => presence.setTyping(roomId, username, typing))
 
@@ -142,6 +164,41 @@ async function loadRooms(): Promise<void> {
   }
 }
 
+// Search (issue 17) ----------------------------------------------------------------------------------
+
+async function loadFilters(): Promise<void> {
+  try {
+    await filters.load()
+  } catch (err) {
+    if (socket.connected) toasts.error(errorMessage(err))
+  }
+}
+
+let watching: string | null = null
+/**
+ * Tells the server which rooms the filters need live (`rooms:watch`), when that set changes and on
+ * every connect (the server forgets on disconnect).
+ */
+export function watchRooms(roomIds: string[], force = false): void {
+  const key = [...roomIds].sort().join(',')
+  if (!socket.connected || (!force && key === watching)) return
+  watching = key
+  socket.emit('rooms:watch', { roomIds: roomIds.slice(0, 500) }, noop)
+}
+
+/** Opens a saved filter in place of the room's conversation. */
+export function openFilter(id: string): void {
+  search.focus = null
+  void filters.show(id)
+}
+
+/** Opens a search hit: its room, showing the messages around it. */
+export function openHit(message: import('@contract/messages').MessageDto, marks: [number, number][]): void {
+  filters.close()
+  openRoom(message.roomId)
+  search.focus = { message, marks }
+}
+
 async function joinRoom(roomId: string): Promise<void> {
   if (!socket.connected) return // joined on connect
   let result: Awaited<ReturnType<typeof requestJoin>>
@@ -189,6 +246,8 @@ async function identityChanged(): Promise<void> {
     timelines.clear()
     presence.resetRooms()
     rooms.reset()
+    filters.reset()
+    search.reset()
     await reconnect() // the connect handler reloads the rooms
   } finally {
     switching = false

@@ -8,3 +8,6 @@ export { session } from './session.svelte'
 export { type PendingMessage, type ScrollPosition, Timeline, timelines } from './timeline.svelte'
 export { type Toast, toasts } from './toasts.svelte'
 export { ui } from './ui.svelte'
+// Search (issue 17)
+export { filters, type FilterView } from './filters.svelte'
+export { search, searchPage, timeZone } from './search.svelte'

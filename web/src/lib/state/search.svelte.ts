@@ -13,10 +13,13 @@ export const timeZone = (() => {
 
 /** One page of `GET /api/search` (every room the viewer can read, or one with `roomId`). */
 export function searchPage(q: string, { roomId, cursor }: { roomId?: string | null; cursor?: string | null } = {}) {
-  const params = new URLSearchParams({ q, tz: timeZone })
-  if (roomId) params.set('roomId', roomId)
-  if (cursor) params.set('cursor', cursor)
-  return send<SearchResultsDto>(`/api/search?${params}`)
+  const params: Record<string, string> = { q, tz: timeZone }
+  if (roomId) params.roomId = roomId
+  if (cursor) params.cursor = cursor
+  const query = Object.entries(params)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&')
+  return send<SearchResultsDto>(`/api/search?${query}`)
 }
 
 /** The search box (Ctrl/⌘+K): its query, results and pages. */

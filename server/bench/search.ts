@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config/env'
 import { createDatabase } from '../src/db/prisma'
 import { createLogger } from '../src/lib/logger'
 import { BCRYPT_COST, bindHelpers, HARNESS_ENV } from '../test/harness'
-import { runBench } from './bench'
+import { abortBench, runBench } from './bench'
 import { REPO_ROOT } from './infra'
 import { type BenchOptions, defaultOptions, quickOptions } from './options'
 
@@ -55,18 +55,21 @@ export function searchBenchOptions(argv: string[]): SearchBenchOptions {
       messages: { type: 'string' },
       queries: { type: 'string' },
       pairs: { type: 'string' },
+      'quick-peak': { type: 'boolean' },
       out: { type: 'string' },
     },
   })
   const quick = values.quick ?? false
-  const bench = quick ? quickOptions() : defaultOptions()
+  // --quick-peak: the quick preset's (smaller) L-chat-peak with the full-size read measurements.
+  const bench = quick || values['quick-peak'] ? quickOptions() : defaultOptions()
   return {
     quick,
     messages: Number(values.messages ?? (quick ? 100_000 : 1_000_000)),
     rooms: 200,
     queries: Number(values.queries ?? (quick ? 20 : 60)),
     pairs: Number(values.pairs ?? (quick ? 1 : 2)),
-    bench: { ...bench, systems: ['parlor-1'], scenarios: ['chat'], rounds: 1, out: null },
+    // No noise retries: the two sides alternate in the same run and only their ratio is reported.
+    bench: { ...bench, systems: ['parlor-1'], scenarios: ['chat'], rounds: 1, noiseRetries: 0, out: null },
     adminUrl: bench.adminUrl,
     out: values.out ?? (quick ? null : 'bench/results/search.json'),
   }
@@ -407,6 +410,12 @@ function render(r: SearchBenchResult): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the servers and generators`)
+      abortBench()
+    })
+  }
   const result = await runSearchBench(searchBenchOptions(process.argv.slice(2)))
   console.log(`\n${result.table}\n`)
   process.exit(0)

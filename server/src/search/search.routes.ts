@@ -1,4 +1,5 @@
 import { type RequestHandler, Router } from 'express'
+import { ANONYMOUS } from '../auth/passport'
 import type { Viewer } from '../contract/events'
 import { ZFilterParams, ZSaveFilter, ZSearchQuery, ZUpdateFilter } from '../contract/search'
 import { parseInput } from '../http/validate'
@@ -12,7 +13,9 @@ const body = (b: unknown) => (typeof b === 'object' && b !== null ? b : {})
 export function searchRoutes({ search, authenticate }: { search: SearchService; authenticate: RequestHandler }) {
   const router = Router()
   router.get('/', authenticate, async (req, res) => {
-    res.json(await search.search(req.viewer, parseInput(ZSearchQuery, req.query)))
+    // Callers without any token share one viewer id: their budget is per address instead.
+    const rateKey = req.viewer === ANONYMOUS ? `ip:${req.ip}` : req.viewer.id
+    res.json(await search.search(req.viewer, parseInput(ZSearchQuery, req.query), rateKey))
   })
   return router
 }

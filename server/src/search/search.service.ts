@@ -33,8 +33,9 @@ type HitRow = MessageRow & { roomName: string; roomPrivate: boolean }
  */
 export function createSearchService({ prisma, pool, limits }: { prisma: PrismaClient; pool: pg.Pool; limits: Limits }) {
   return {
-    async search(viewer: Viewer, input: SearchInput): Promise<SearchResultsDto> {
-      await limits.consume('search', viewer.id)
+    /** `rateKey`: whose search budget this spends (the viewer's id; the address for anonymous callers). */
+    async search(viewer: Viewer, input: SearchInput, rateKey = viewer.id): Promise<SearchResultsDto> {
+      await limits.consume('search', rateKey)
       const query = parseOrThrow(input.q)
       if (input.roomId) await requireRoom(prisma, viewer, input.roomId, 'read')
       const statement = searchStatement({

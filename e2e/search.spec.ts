@@ -114,6 +114,7 @@ test('live filters: saved on the server, in every tab, new matches live with unr
   await expect(view.getByRole('list', { name: 'Matching messages' })).toContainText(old.content)
   // The other tab has it too, without reloading.
   await expect(filterButton(tab2.page, 'Shipping')).toBeVisible()
+  for (const { page } of [tab1, tab2]) await expect(filtersNav(page)).toHaveAttribute('data-live', 'true')
 
   // New matches arrive live in the open filter, and count as unread in the tab where it is closed;
   // non-matching ones (a draft, another tag) do not.
@@ -144,6 +145,7 @@ test('live filters: saved on the server, in every tab, new matches live with unr
   await dialog(guest.page).getByLabel('Filter name').fill('Guest view')
   await dialog(guest.page).getByRole('button', { name: 'Save filter' }).click()
   await expect(guest.page.getByRole('region', { name: 'Guest view' })).toContainText(old.content)
+  await expect(filtersNav(guest.page)).toHaveAttribute('data-live', 'true')
   await postViaApi(ann, pub.id, `guest sees #${tag}`)
   await expect(guest.page.getByRole('region', { name: 'Guest view' })).toContainText('guest sees')
   await roomLink(guest.page, other.name).click()

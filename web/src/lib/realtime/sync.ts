@@ -4,7 +4,7 @@ import { LOBBY_ID } from '@contract/limits'
 import { ApiError, errorMessage } from '../api'
 import { replaceLocationWithLobby, roomIdFromLocation, showRoomInLocation } from '../router'
 import { connection } from '../state/connection.svelte'
-import { filters } from '../state/filters.svelte'
+import { filters, watchKey } from '../state/filters.svelte'
 import { search } from '../state/search.svelte'
 import { presence } from '../state/presence.svelte'
 import { rooms } from '../state/rooms.svelte'
@@ -65,6 +65,7 @@ function wire(): void {
     void joinRoom(rooms.selectedId)
     // Search (issue 17): the filters, the rooms they watch, and the open one's history (which also
     // covers whatever arrived while we were away).
+    filters.watchedKey = null // a new connection watches nothing until told
     void Promise.all([loaded, loadFilters()]).then(() => {
       watchRooms(filters.watchedRooms, true)
       if (filters.openId) void filters.show(filters.openId)
@@ -180,10 +181,15 @@ let watching: string | null = null
  * every connect (the server forgets on disconnect).
  */
 export function watchRooms(roomIds: string[], force = false): void {
-  const key = [...roomIds].sort().join(',')
+  const key = watchKey(roomIds)
   if (!socket.connected || (!force && key === watching)) return
   watching = key
-  socket.emit('rooms:watch', { roomIds: roomIds.slice(0, 500) }, noop)
+  socket.emit('rooms:watch', { roomIds: roomIds.slice(0, 500) }, (ack) => {
+    if (!ack.ok || watching !== key) return
+    filters.watchedKey = key
+    // Messages sent before the server had the new list reached nobody here: the open filter re-reads.
+    if (filters.openId) void filters.refresh()
+  })
 }
 
 /** Opens a saved filter in place of the room's conversation. */

@@ -26,7 +26,14 @@ class Filters {
   nextCursor = $state<string | null>(null)
   loading = $state(false)
   error = $state<string | null>(null)
+  /** The room list the server last confirmed watching for us (`rooms:watch`), as `watchKey`. */
+  watchedKey = $state<string | null>(null)
   #generation = 0
+
+  /** Whether new messages of every room the filters need arrive live (the server has the current list). */
+  get live(): boolean {
+    return this.watchedKey === watchKey(this.watchedRooms)
+  }
 
   get open(): FilterView | null {
     return this.list.find((f) => f.id === this.openId) ?? null
@@ -109,6 +116,18 @@ class Filters {
     }
   }
 
+  /** Re-reads the open filter's newest page and merges it in (nothing is cleared on screen). */
+  async refresh(): Promise<void> {
+    const filter = this.open
+    if (!filter || this.loading) return
+    const page = await searchPage(filter.query, { roomId: filter.roomId }).catch(() => null)
+    if (!page || this.openId !== filter.id) return
+    const known = new Set(this.items.map((m) => m.id))
+    const fresh = page.results.map((h) => h.message).filter((m) => !known.has(m.id))
+    if (fresh.length === 0) return
+    this.items = [...this.items, ...fresh].sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+  }
+
   async older(): Promise<void> {
     const filter = this.open
     if (!filter || !this.nextCursor) return
@@ -151,6 +170,7 @@ class Filters {
   reset(): void {
     this.#generation++
     this.list = []
+    this.watchedKey = null
     this.close()
   }
 
@@ -160,6 +180,9 @@ class Filters {
     if (this.openId && !this.list.some((f) => f.id === this.openId)) this.close()
   }
 }
+
+/** A room list as one comparable string. */
+export const watchKey = (roomIds: string[]) => [...roomIds].sort().join(',')
 
 function toView(filter: FilterDto, unread: number): FilterView {
   const parsed = parseQuery(filter.query)

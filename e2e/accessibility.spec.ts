@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import {
+  BASE_URL,
   composer,
   createRoomViaApi,
   messageItems,
@@ -136,5 +137,36 @@ test('keyboard alone: create a private room with a participant and send a multi-
   await expect(page.getByRole('textbox', { name: 'Topic' })).toHaveValue('plans')
   await page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'lobby' }).click()
   await expect(page.getByRole('textbox', { name: 'Topic' })).toHaveValue('general')
+  await context.close()
+})
+
+// Issue 19: the direct-message list and conversation, the "New message" dialog, a profile card and
+// the account settings page.
+test('axe finds no serious violations: direct messages, profile card, account settings', async ({ browser }) => {
+  const [amy, fred] = await Promise.all([registerViaApi('amy'), registerViaApi('fred')])
+  const res = await fetch(`${BASE_URL}/api/dms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${amy.token}` },
+    body: JSON.stringify({ usernames: [fred.user.username] }),
+  })
+  const { conversation } = (await res.json()) as { conversation: { room: { id: string } } }
+  const { page, context } = await openAs(browser, amy, { path: `/rooms/${conversation.room.id}` })
+  await sendMessage(page, 'A direct hello')
+  await expect(page.getByTestId('direct-link')).toHaveCount(1)
+  expect(await seriousViolations(page)).toEqual([])
+  await page.getByRole('button', { name: 'New message' }).click()
+  await expect(page.getByRole('dialog', { name: 'New message' })).toBeVisible()
+  expect(await seriousViolations(page)).toEqual([])
+  await page.keyboard.press('Escape')
+  await messageItems(page)
+    .filter({ hasText: 'A direct hello' })
+    .getByRole('button', { name: amy.user.username })
+    .click()
+  await expect(page.getByTestId('profile-card')).toBeVisible()
+  expect(await seriousViolations(page)).toEqual([])
+  await page.keyboard.press('Escape')
+  await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Account settings' })).toBeVisible()
+  expect(await seriousViolations(page)).toEqual([])
   await context.close()
 })

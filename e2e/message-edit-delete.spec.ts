@@ -57,7 +57,7 @@ test('an edit reaches the other reader live with its marker; a deletion asks fir
 
   // Ben may neither edit nor delete Ann's message.
   await bySeq(b.page, seq).hover()
-  await expect(bySeq(b.page, seq).getByRole('button')).toHaveCount(0)
+  await expect(bySeq(b.page, seq).getByTestId('message-actions').getByRole('button')).toHaveCount(0)
 
   // Delete asks first; Cancel keeps the message.
   await act(a.page, seq, 'Delete message')
@@ -73,7 +73,7 @@ test('an edit reaches the other reader live with its marker; a deletion asks fir
     await expect(bySeq(page, seq)).toContainText('This message was deleted.')
     await expect(bySeq(page, seq)).toHaveAttribute('data-deleted', 'true')
     await expect(bySeq(page, seq).locator('.text')).toHaveCount(0)
-    await expect(bySeq(page, seq).getByRole('button')).toHaveCount(0) // no actions on a tombstone
+    await expect(bySeq(page, seq).getByTestId('message-actions').getByRole('button')).toHaveCount(0) // no actions on a tombstone
     const html = await page.content()
     expect(html).not.toContain('Monday')
     expect(html).not.toContain('Friday')
@@ -98,7 +98,7 @@ test("the room's creator deletes someone else's message; others see Delete only 
   await expect(bySeq(m.page, rude!).getByRole('button', { name: 'Edit message' })).toBeVisible()
   await expect(bySeq(m.page, rude!).getByRole('button', { name: 'Delete message' })).toBeVisible()
   await bySeq(m.page, rules!).hover()
-  await expect(bySeq(m.page, rules!).getByRole('button')).toHaveCount(0)
+  await expect(bySeq(m.page, rules!).getByTestId('message-actions').getByRole('button')).toHaveCount(0)
 
   // Olga: Delete (not Edit) on Mike's message.
   await bySeq(o.page, rude!).hover()
@@ -129,6 +129,8 @@ test('Up-arrow in an empty composer edits the last own message; Escape cancels, 
   const firstEdit = bySeq(a.page, Number(second) - 1).getByRole('button', { name: 'Edit message' })
   expect(await firstEdit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('0')
   await a.page.getByTestId('message-scroller').focus()
+  await a.page.keyboard.press('Tab') // the author's name first (it opens the profile card)
+  await expect(bySeq(a.page, Number(second) - 1).getByRole('button', { name: ann.user.username })).toBeFocused()
   await a.page.keyboard.press('Tab')
   await expect(firstEdit).toBeFocused()
   await expect.poll(() => firstEdit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('1')

@@ -12,6 +12,8 @@ import { createTokens } from './auth/tokens'
 import type { Config } from './config/env'
 import type { Feature } from './feature'
 import type { RedisClients } from './db/redis'
+import { directsFeature } from './directs/directs.feature'
+import { createDirects } from './directs/directs.service'
 import { apiNotFound, errorHandler } from './http/error-handler'
 import { clientIpResolver, httpBasics, spa } from './http/middleware'
 import { operationsRoutes } from './http/operations'
@@ -25,6 +27,8 @@ import { createRedisPresenceStore } from './presence/presence.redis'
 import { presenceFeature } from './presence/presence.feature'
 import { createPresence } from './presence/presence.service'
 import { createMemoryPresenceStore } from './presence/presence.store'
+import { profilesFeature } from './profiles/profiles.feature'
+import { createProfiles } from './profiles/profiles.service'
 import { roomIdOfChannel } from './realtime/channels'
 import { createHandlers } from './realtime/handler'
 import { createIo } from './realtime/io'
@@ -99,7 +103,10 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     push,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
-    onStored: () => metrics.messagesSent.inc(),
+    onStored: (message) => {
+      metrics.messagesSent.inc()
+      directs.messageStored(message) // issue 19: a closed direct conversation reappears
+    },
   })
   const rooms = createRoomsService({
     prisma,
@@ -120,6 +127,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       : createMemoryPresenceStore(),
     heartbeatMs: config.PRESENCE_HEARTBEAT_SECONDS * 1000,
     broadcast: (counts) => push.presenceChanged(counts),
+    onUsersChanged: (userIds) => profiles.presenceChanged(userIds), // issue 19: online dots
     onInstanceLost: () => {
       roomPresence.refreshLocalRooms()
       // The dead instance may have stored messages (and acked some) that it never broadcast: every
@@ -130,6 +138,9 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     log,
   })
 
+  // Issue 19: profiles (their presence comes from `presence`) and direct conversations.
+  const profiles = createProfiles({ prisma, pool, push, online: (ids) => presence.online(ids), log })
+  const directs = createDirects({ prisma, pool, push, profiles, log })
   // Sends in flight, so shutdown can let them commit and ack before closing sockets.
   const inflight = new Set<Promise<unknown>>()
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -197,6 +208,8 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       authenticate,
       requireUser,
     }),
+    profilesFeature({ profiles, requireUser }), // issue 19
+    directsFeature({ directs, requireUser }), // issue 19
   ]
   const api = express.Router()
   for (const feature of features) {

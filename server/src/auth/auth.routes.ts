@@ -1,5 +1,6 @@
 import { type RequestHandler, Router } from 'express'
 import { ZChangePassword, ZLogin, ZRegister } from '../contract/auth'
+import { ZChangeEmail, ZConfirmPassword } from '../contract/profiles'
 import { parseInput } from '../http/validate'
 import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
@@ -16,9 +17,20 @@ export function authRoutes({
   requireUser: RequestHandler
   limits: Limits
   /** Cuts the user's live sockets on every instance. */
-  onSessionsRevoked: (userId: string) => void
+  onSessionsRevoked: (userId: string, reason?: 'revoked' | 'deleted') => void
 }): Router {
   const router = Router()
+
+  /** Runs a step that checks the current password under the same per-account throttle as login. */
+  async function withPasswordCheck<T>(username: string, step: () => Promise<T>): Promise<T> {
+    await limits.check('loginAccount', username)
+    try {
+      return await step()
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'invalid_credentials') await limits.consume('loginAccount', username)
+      throw err
+    }
+  }
 
   router.post('/register', async (req, res) => {
     await limits.consume('registerIp', req.ip ?? 'unknown')
@@ -53,6 +65,32 @@ export function authRoutes({
     }
     onSessionsRevoked(id)
     res.json(session)
+  })
+
+  // Account settings (issue 19).
+
+  /** Changes the email (needs the current password). Sessions are kept. */
+  router.post('/email', requireUser, async (req, res) => {
+    const { id, username } = userOf(req)
+    const input = parseInput(ZChangeEmail, req.body)
+    res.json({ user: await withPasswordCheck(username, () => auth.changeEmail(id, input)) })
+  })
+
+  /** Signs out every other session (all devices, all instances); the caller gets a new token. */
+  router.post('/logout-others', requireUser, async (req, res) => {
+    const { id } = userOf(req)
+    const session = await auth.logoutOthers(id)
+    onSessionsRevoked(id)
+    res.json(session)
+  })
+
+  /** Deletes the account (needs the current password); its sockets are cut on every instance. */
+  router.delete('/account', requireUser, async (req, res) => {
+    const { id, username } = userOf(req)
+    const { currentPassword } = parseInput(ZConfirmPassword, req.body)
+    await withPasswordCheck(username, () => auth.deleteAccount(id, currentPassword))
+    onSessionsRevoked(id, 'deleted')
+    res.status(204).end()
   })
 
   /** A signed guest id, so one person in several tabs or after a reload counts as one guest. */

@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient, type User } from '@prisma/client'
 import type { z } from 'zod'
 import type { GuestSessionDto, SessionDto, UserDto, ZChangePassword, ZLogin, ZRegister } from '../contract/auth'
 import type { Viewer } from '../contract/events'
+import type { ZChangeEmail } from '../contract/profiles'
 import { ZId } from '../contract/text'
 import { AppError } from '../lib/app-error'
 import type { Passwords } from './passwords'
@@ -23,6 +24,19 @@ export function createAuthService({
   tokens: Tokens
 }) {
   const session = (user: User): SessionDto => ({ token: tokens.signUser(user), user: toUserDto(user) })
+
+  /** Refuses a wrong current password (invalid_credentials naming the field). */
+  async function verifyCurrent(userId: string, currentPassword: string): Promise<User> {
+    const user = await prisma.user.findUnique({ where: { id: userId } })
+    if (!user) throw new AppError('unauthenticated')
+    if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+      throw new AppError('invalid_credentials', {
+        message: 'The current password is wrong.',
+        fields: { currentPassword: 'is wrong' },
+      })
+    }
+    return user
+  }
 
   return {
     async register(input: z.output<typeof ZRegister>): Promise<SessionDto> {
@@ -70,6 +84,38 @@ export function createAuthService({
         data: { passwordHash: await passwords.hash(input.newPassword), tokenVersion: { increment: 1 } },
       })
       return session(updated)
+    },
+
+    // Account settings (issue 19).
+
+    /** Changes the email after checking the current password; sessions stay as they are. */
+    async changeEmail(userId: string, input: z.output<typeof ZChangeEmail>): Promise<UserDto> {
+      await verifyCurrent(userId, input.currentPassword)
+      try {
+        return toUserDto(await prisma.user.update({ where: { id: userId }, data: { email: input.email } }))
+      } catch (err) {
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+          throw new AppError('conflict', {
+            message: 'That email is already registered.',
+            fields: { email: 'is already registered' },
+          })
+        }
+        throw err
+      }
+    },
+
+    /** Ends every session but the caller's: every token is revoked and the caller gets a new one. */
+    async logoutOthers(userId: string): Promise<SessionDto> {
+      return session(await prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } }))
+    },
+
+    /**
+     * Deletes the account after checking the current password. Its messages stay, without an author
+     * ("Deleted user"); its room memberships go; rooms it created stay, with no creator.
+     */
+    async deleteAccount(userId: string, currentPassword: string): Promise<void> {
+      await verifyCurrent(userId, currentPassword)
+      await prisma.user.deleteMany({ where: { id: userId } })
     },
 
     guest(): GuestSessionDto {

@@ -1,6 +1,8 @@
+import type { DirectDto } from './directs'
 import type { ErrorBody } from './errors'
 import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
+import type { ProfileDto } from './profiles'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
 import type { FilterDto, TWatchRooms } from './search'
 
@@ -81,7 +83,20 @@ export type ServerToClientEvents = {
   /** One of your saved filters was deleted. */
   'filter:removed': (payload: { id: string }) => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
-  'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void
+  'session:ended': (payload: { reason: 'expired' | 'revoked' | 'deleted' }) => void
+  // Issue 19: direct messages and profiles.
+  /**
+   * A direct conversation appeared in your list: you opened it (on another tab), or a message arrived
+   * in one you had closed or had never opened.
+   */
+  'direct:opened': (conversation: DirectDto) => void
+  /** You closed a direct conversation (on another tab): hide it until its next message. */
+  'direct:closed': (payload: { roomId: string }) => void
+  /**
+   * Someone's profile or presence changed (you included). Sent to the people who share a direct
+   * conversation or a private room with them.
+   */
+  'user:updated': (profile: ProfileDto) => void
 }
 
 /** Identity of a connection, set once by the handshake middleware from a verified token. */

@@ -23,3 +23,11 @@ export const TOPIC_MAX = 64
 export const CONTENT_MAX = 4000
 /** The most messages one history or changes page returns; asking for more gives this many. */
 export const HISTORY_PAGE_MAX = 100
+
+// Direct messages and profiles (issue 19).
+/** People in a direct conversation, you included. */
+export const DIRECT_MEMBERS_MAX = 8
+export const DISPLAY_NAME_MAX = 64
+export const STATUS_TEXT_MAX = 100
+/** Code points of a status emoji (flags, skin tones and ZWJ sequences take several). */
+export const STATUS_EMOJI_MAX = 16

@@ -74,7 +74,8 @@ export type MessageDto = {
   seq: number
   rev: number
   kind: MessageKind
-  author: { id: string; username: string } | null
+  /** Null for notices and bots, and for a user message whose account was deleted ("Deleted user"). */
+  author: { id: string; username: string; displayName?: string | null } | null
   email: string
   topic: string
   content: string

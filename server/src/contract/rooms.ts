@@ -24,6 +24,9 @@ export type TAddParticipant = z.input<typeof ZAddParticipant>
 
 export type RoomDto = {
   id: string
+  /** `dm`: a direct conversation (issue 19; see contract/directs.ts), never in the room directory. */
+  kind: 'room' | 'dm'
+
   name: string
   description: string
   isPrivate: boolean

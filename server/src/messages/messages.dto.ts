@@ -23,6 +23,8 @@ export type MessageRow = {
   authorId: string | null
   authorUsername: string | null
   authorEmail: string | null
+  /** The author's display name (issue 19), null when they chose none. */
+  authorDisplayName?: string | null
 }
 
 /**
@@ -31,7 +33,8 @@ export type MessageRow = {
  */
 export const messageColumns = `m."id", m."roomId", m."seq", m."rev", m."kind", m."topic", m."content",
   m."notice", m."clientMsgId", m."createdAt", m."editedAt", m."deletedAt",
-  u."id" AS "authorId", u."username" AS "authorUsername", u."email" AS "authorEmail"`
+  u."id" AS "authorId", u."username" AS "authorUsername", u."email" AS "authorEmail",
+  u."displayName" AS "authorDisplayName"`
 
 /** `FROM` clause for `messageColumns` over a relation of message rows (a table or a CTE name). */
 export const messagesWithAuthor = (relation = '"Message"') =>
@@ -46,7 +49,9 @@ export function maskEmail(email: string): string {
 
 export function toMessageDto(row: MessageRow, viewer: Viewer): MessageDto {
   const author =
-    row.authorId !== null && row.authorUsername !== null ? { id: row.authorId, username: row.authorUsername } : null
+    row.authorId !== null && row.authorUsername !== null
+      ? { id: row.authorId, username: row.authorUsername, displayName: row.authorDisplayName ?? null }
+      : null
   const email = row.authorEmail ?? ''
   return {
     id: row.id,

@@ -43,7 +43,7 @@ test('a person sees the author and full email; dates become ISO strings', () => 
     seq: 7,
     rev: 9,
     kind: 'user',
-    author: { id: 'u-jane', username: 'jane' },
+    author: { id: 'u-jane', username: 'jane', displayName: null },
     email: 'jane@example.com',
     topic: 'homework',
     content: 'Is the deadline Friday?',
@@ -86,5 +86,5 @@ test('a deleted message is a tombstone: it keeps its place (seq, rev) and says w
   assert.equal(dto.topic, '')
   assert.equal(dto.seq, 7)
   assert.equal(dto.rev, 12)
-  assert.deepEqual(dto.author, { id: 'u-jane', username: 'jane' })
+  assert.deepEqual(dto.author, { id: 'u-jane', username: 'jane', displayName: null })
 })

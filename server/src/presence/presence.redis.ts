@@ -25,6 +25,21 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 return { guests, users, dead }`
 
+// Which of ARGV[4..] have a socket on an instance whose heartbeat is within the TTL (issue 19).
+// KEYS[1] = instances zset; ARGV = now ms, ttl ms, per-instance hash key prefix, people...
+const ONLINE_SCRIPT = `
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], tonumber(ARGV[1]) - tonumber(ARGV[2]), '+inf')
+local found = {}
+for i = 4, #ARGV do
+  for _, id in ipairs(live) do
+    if redis.call('HEXISTS', ARGV[3] .. id, ARGV[i]) == 1 then
+      table.insert(found, ARGV[i])
+      break
+    end
+  end
+end
+return found`
+
 /**
  * Redis layout (prefix `P`):
  * - `P:presence:instances` zset: instance id → last heartbeat (ms)
@@ -85,6 +100,14 @@ export function createRedisPresenceStore({
         await redis.publish(channel, `${LOST}${instanceId}`)
       }
       return { guests, users }
+    },
+    async online(people) {
+      if (people.length === 0) return new Set()
+      const found = (await redis.eval(ONLINE_SCRIPT, {
+        keys: [instancesKey],
+        arguments: [String(Date.now()), String(ttlMs), connPrefix, ...people],
+      })) as string[]
+      return new Set(found)
     },
     async subscribe(listener, onInstanceLost) {
       await subscriber.subscribe(channel, (from) => {

@@ -1,7 +1,7 @@
 import type { Viewer } from '../contract/events'
 import type { PresenceCounts } from '../contract/presence'
 import type { Logger } from '../lib/logger'
-import type { PresenceStore } from './presence.store'
+import { isUserPerson, type PresenceStore } from './presence.store'
 
 export type Presence = ReturnType<typeof createPresence>
 
@@ -31,6 +31,7 @@ export function createPresence({
   heartbeatMs,
   broadcast,
   onInstanceLost = () => {},
+  onUsersChanged = () => {},
   log,
 }: {
   store: PresenceStore
@@ -38,6 +39,11 @@ export function createPresence({
   broadcast: (counts: PresenceCounts) => void
   /** Another instance died and was reaped (room presence computed before then is stale; its last broadcasts may be missing). */
   onInstanceLost?: () => void
+  /**
+   * Users who got their first socket on this instance or lost their last one here, after the store
+   * knows (issue 19: their online dot may have changed; `online` says what it is now).
+   */
+  onUsersChanged?: (userIds: string[]) => void
   log: Logger
 }) {
   const local = new Map<string, number>()
@@ -70,23 +76,30 @@ export function createPresence({
   // Changes are written to the store together, FLUSH_DELAY_MS after the first one: a burst of
   // connections costs one Redis write (and one announcement) per flush, not two per connection.
   const dirty = new Set<string>()
+  /** Users whose sockets on this instance went from none to some, or back, since the last flush. */
+  const crossed = new Set<string>()
   let flushTimer: NodeJS.Timeout | null = null
 
   async function flush() {
     flushTimer = null
     const changes = new Map([...dirty].map((person) => [person, local.get(person) ?? 0]))
     dirty.clear()
+    const users = [...crossed].map((person) => person.slice(2))
+    crossed.clear()
     try {
       await store.set(changes)
     } catch (err) {
       warn('update')(err) // the next heartbeat rewrites the whole entry
     }
+    if (users.length > 0) onUsersChanged(users)
     schedule()
   }
 
   function change(person: string, delta: 1 | -1) {
     localSockets = Math.max(0, localSockets + delta)
-    const sockets = Math.max(0, (local.get(person) ?? 0) + delta)
+    const before = local.get(person) ?? 0
+    const sockets = Math.max(0, before + delta)
+    if (isUserPerson(person) && (before === 0) !== (sockets === 0)) crossed.add(person)
     if (sockets > 0) local.set(person, sockets)
     else local.delete(person)
     dirty.add(person)
@@ -110,6 +123,12 @@ export function createPresence({
     current: (): PresenceCounts => last,
     async counts(): Promise<PresenceCounts> {
       return store.counts()
+    },
+
+    /** Which of these users have a socket on some live instance. */
+    async online(userIds: readonly string[]): Promise<Set<string>> {
+      const found = await store.online(userIds.map((id) => `u:${id}`))
+      return new Set([...found].map((person) => person.slice(2)))
     },
     async stop() {
       stopped = true

@@ -10,6 +10,8 @@ export type PresenceStore = {
   /** Rewrite this instance's whole entry and prove it is alive; also repairs a Redis that lost its data. */
   heartbeat(local: ReadonlyMap<string, number>): Promise<void>
   counts(): Promise<PresenceCounts>
+  /** Which of these people have a socket on some live instance (issue 19: online dots). */
+  online(people: readonly string[]): Promise<Set<string>>
   /**
    * Call `listener` when another instance announces a change, and `onInstanceLost` (on every
    * instance) when a dead instance has been reaped: its sockets left every room without a word, and
@@ -37,6 +39,9 @@ export function createMemoryPresenceStore(): PresenceStore {
       let users = 0
       for (const person of people.keys()) if (isUserPerson(person)) users++
       return { guests: people.size - users, users }
+    },
+    async online(wanted) {
+      return new Set(wanted.filter((person) => people.has(person)))
     },
     async subscribe() {},
     async close() {

@@ -41,6 +41,7 @@ import { framesCases } from './bad-input/frames.cases'
 import { limitsCases } from './bad-input/limits.cases'
 import { payloadsCases } from './bad-input/payloads.cases'
 import { restAuthCases } from './bad-input/rest-auth.cases'
+import { restProfilesCases } from './bad-input/rest-profiles.cases'
 import { restMessagesCases } from './bad-input/rest-messages.cases'
 import { restRoomsCases } from './bad-input/rest-rooms.cases'
 import { restSearchCases } from './bad-input/rest-search.cases'
@@ -58,6 +59,7 @@ const CATALOGUE: Case[] = [
   ...restAuthCases,
   ...restSearchCases,
   ...messageSearchCases,
+  ...restProfilesCases, // issue 19
 ]
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
+import type { DirectDto } from '../contract/directs'
 import type { MessageDeletedDto, MessageDto } from '../contract/messages'
 import type { PresenceCounts } from '../contract/presence'
+import type { ProfileDto } from '../contract/profiles'
 import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
 import { maskEmail } from '../messages/messages.dto'
 import type { FilterDto } from '../contract/search'
@@ -116,10 +118,30 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
       io.to(userChannel(userId)).emit('filter:removed', { id })
     },
 
-    /** The user's tokens were revoked: tell their sockets and cut them, on every instance. */
-    sessionsRevoked(userId: string) {
-      io.to(userChannel(userId)).emit('session:ended', { reason: 'revoked' })
+    /** The user's tokens were revoked (or the account deleted): tell their sockets and cut them, on every instance. */
+    sessionsRevoked(userId: string, reason: 'revoked' | 'deleted' = 'revoked') {
+      io.to(userChannel(userId)).emit('session:ended', { reason })
       io.in(userChannel(userId)).disconnectSockets(true)
+    },
+
+    // Issue 19: direct conversations and profiles.
+
+    /** A direct conversation (re)appears in these members' lists: their sockets, every instance. */
+    directOpened(conversation: DirectDto, userIds: string[]) {
+      if (userIds.length > 0) io.to(userIds.map(userChannel)).emit('direct:opened', conversation)
+    },
+
+    /** The member closed the conversation: their other tabs hide it too. */
+    directClosed(roomId: string, userId: string) {
+      io.to(userChannel(userId)).emit('direct:closed', { roomId })
+    },
+
+    /**
+     * A profile or presence changed: to the people who share a direct conversation or a private room
+     * with them (and their own sockets); see profiles.service.ts for why not everyone online.
+     */
+    userUpdated(profile: ProfileDto, audience: string[]) {
+      if (audience.length > 0) io.to(audience.map(userChannel)).emit('user:updated', profile)
     },
 
     /** One socket's token expired: tell it and cut it. */

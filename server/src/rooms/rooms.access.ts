@@ -20,16 +20,23 @@ export type RoomRecord = Room & {
   isParticipant: boolean
 }
 
-/** Private rooms are readable by their participants only; public rooms by everyone, guests included. */
+/**
+ * Private rooms are readable by their participants only; public rooms by everyone, guests included.
+ * A direct conversation is a private room (kind `dm`) whose participants are its members, so this one
+ * rule covers it on every path.
+ */
 export const canRead = (viewer: Viewer, room: RoomRecord): boolean =>
   !room.isPrivate || (viewer.kind === 'user' && room.isParticipant)
 
 /** Posting needs an account and read access. */
 export const canPost = (viewer: Viewer, room: RoomRecord): boolean => viewer.kind === 'user' && canRead(viewer, room)
 
-/** Only the creator manages a room (participants, deletion). System rooms have no creator. */
+/**
+ * Only the creator manages a room (participants, deletion). System rooms have no creator, and nobody
+ * manages a direct conversation (its members are fixed; it has no creator either).
+ */
 export const canManage = (viewer: Viewer, room: RoomRecord): boolean =>
-  viewer.kind === 'user' && room.creatorId !== null && room.creatorId === viewer.id
+  viewer.kind === 'user' && room.kind === 'room' && room.creatorId !== null && room.creatorId === viewer.id
 
 export type RoomNeed = 'read' | 'post' | 'manage'
 
@@ -86,6 +93,7 @@ export function readableRoomsWhere(viewer: Viewer) {
 export function toRoomDto(room: Omit<RoomRecord, 'isParticipant'>): RoomDto {
   return {
     id: room.id,
+    kind: room.kind,
     name: room.name,
     description: room.description,
     isPrivate: room.isPrivate,

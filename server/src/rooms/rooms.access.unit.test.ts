@@ -11,15 +11,21 @@ const participant: Viewer = { kind: 'user', id: 'u-part', username: 'part', emai
 const outsider: Viewer = { kind: 'user', id: 'u-out', username: 'out', email: 'out@example.com' }
 const guest: Viewer = { kind: 'guest', id: 'g-1' }
 
-function room(kind: 'public' | 'private' | 'system', viewer: Viewer): RoomRecord {
+type Kind = 'public' | 'private' | 'system' | 'direct'
+
+/** `direct`: a direct conversation of the owner and the participant (private, kind dm, no creator). */
+function room(kind: Kind, viewer: Viewer): RoomRecord {
   const system = kind === 'system'
+  const direct = kind === 'direct'
   return {
     id: system ? LOBBY_ID : `r-${kind}`,
-    name: system ? 'lobby' : kind,
-    publicNameKey: kind === 'private' ? null : kind,
+    kind: direct ? 'dm' : 'room',
+    dmKey: direct ? `${owner.id},${participant.id}` : null,
+    name: system ? 'lobby' : direct ? '' : kind,
+    publicNameKey: kind === 'private' || direct ? null : kind,
     description: '',
-    isPrivate: kind === 'private',
-    creatorId: system ? null : owner.id,
+    isPrivate: kind === 'private' || direct,
+    creatorId: system || direct ? null : owner.id,
     creator: system ? null : { username: 'owner' },
     lastSeq: 0,
     rev: 0,
@@ -31,7 +37,11 @@ function room(kind: 'public' | 'private' | 'system', viewer: Viewer): RoomRecord
 }
 
 // [viewer, room] → [read, post, manage]
-const expected: [string, Viewer, 'public' | 'private' | 'system', [boolean, boolean, boolean]][] = [
+const expected: [string, Viewer, Kind, [boolean, boolean, boolean]][] = [
+  ['owner', owner, 'direct', [true, true, false]],
+  ['participant', participant, 'direct', [true, true, false]],
+  ['outsider', outsider, 'direct', [false, false, false]],
+  ['guest', guest, 'direct', [false, false, false]],
   ['owner', owner, 'public', [true, true, true]],
   ['owner', owner, 'private', [true, true, true]],
   ['owner', owner, 'system', [true, true, false]],
@@ -63,9 +73,15 @@ test('a guest with an id equal to the creator still manages nothing, and never c
   assert.equal(canPost(impostor, r), false)
 })
 
+test('nobody manages a direct conversation, even with a creator id set', () => {
+  const r = { ...room('direct', owner), creatorId: owner.id }
+  assert.equal(canManage(owner, r), false)
+})
+
 test('toRoomDto: the creator by name (null for the lobby), counts and ISO dates', () => {
   assert.deepEqual(toRoomDto(room('system', guest)), {
     id: LOBBY_ID,
+    kind: 'room',
     name: 'lobby',
     description: '',
     isPrivate: false,

@@ -20,7 +20,8 @@ import { CLIENT_EVENTS } from '../contract/events'
 
 const ROLES = ['creator', 'participant', 'removed', 'outsider', 'guest', 'anonymous', 'expired', 'forged'] as const
 type Role = (typeof ROLES)[number]
-type Kind = 'public' | 'private'
+/** `direct`: a direct conversation of creator (who opened it), participant and other (issue 19). */
+type Kind = 'public' | 'private' | 'direct'
 /** An HTTP status, an ack outcome ('ok' or an error code), 'refused' (handshake), or 'listed'/'hidden'. */
 type Outcome = number | string
 type Expect = Record<Role, Outcome>
@@ -113,6 +114,13 @@ const MATRIX: Row[] = [
         expired: 401,
         forged: 401,
       },
+      direct: {
+        ...users('hidden', 'hidden', 'hidden', 'hidden'),
+        guest: 'hidden',
+        anonymous: 'hidden',
+        expired: 401,
+        forged: 401,
+      },
     },
   },
   {
@@ -122,6 +130,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(200, 200, 200, 200), ...restRead(true) },
       private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
   {
@@ -131,6 +140,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(204, 403, 403, 403), ...rest401 },
       private: { ...users(204, 403, 404, 404), ...rest401 },
+      direct: { ...users(403, 403, 404, 404), ...rest401 },
     },
   },
   {
@@ -140,6 +150,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(200, 200, 200, 200), ...restRead(true) },
       private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
   {
@@ -153,6 +164,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(400, 403, 403, 403), ...rest401 },
       private: { ...users(201, 403, 404, 404), ...rest401 },
+      direct: { ...users(403, 403, 404, 404), ...rest401 },
     },
   },
   {
@@ -162,6 +174,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(400, 403, 403, 403), ...rest401 },
       private: { ...users(204, 403, 404, 404), ...rest401 },
+      direct: { ...users(403, 403, 404, 404), ...rest401 },
     },
   },
   {
@@ -171,6 +184,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(400, 400, 400, 400), ...rest401 },
       private: { ...users(403, 204, 404, 404), ...rest401 },
+      direct: { ...users(403, 403, 404, 404), ...rest401 },
     },
   },
   {
@@ -180,6 +194,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(200, 200, 200, 200), ...restRead(true) },
       private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
   {
@@ -193,6 +208,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(201, 201, 201, 201), ...rest401 },
       private: { ...users(201, 201, 404, 404), ...rest401 },
+      direct: { ...users(201, 201, 404, 404), ...rest401 },
     },
   },
   {
@@ -208,6 +224,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(403, 200, 403, 403), ...rest401 },
       private: { ...users(403, 200, 404, 404), ...rest401 },
+      direct: { ...users(403, 200, 404, 404), ...rest401 },
     },
   },
   {
@@ -217,6 +234,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(200, 200, 403, 403), ...rest401 },
       private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(403, 200, 404, 404), ...rest401 },
     },
   },
   {
@@ -226,6 +244,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(200, 200, 200, 200), ...restRead(true) },
       private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
   {
@@ -235,6 +254,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('ok') },
       private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('not_found') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('not_found') },
     },
   },
   {
@@ -244,6 +264,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('ok') },
       private: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('ok') },
+      direct: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('ok') },
     },
   },
   {
@@ -253,6 +274,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
       private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
     },
   },
   {
@@ -264,6 +286,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('forbidden', 'ok', 'forbidden', 'forbidden'), ...sock('unauthenticated') },
       private: { ...users('forbidden', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('forbidden', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
     },
   },
   {
@@ -273,6 +296,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('ok', 'ok', 'forbidden', 'forbidden'), ...sock('unauthenticated') },
       private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('forbidden', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
     },
   },
   {
@@ -282,6 +306,18 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
       private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  // Issue 19: closing a direct conversation (any other room is not one: not_found).
+  {
+    name: 'POST /api/dms/:id/close',
+    kind: 'rest',
+    run: rest('POST', (c) => `/api/dms/${c.roomId}/close`),
+    expect: {
+      public: { ...users(404, 404, 404, 404), ...rest401 },
+      private: { ...users(404, 404, 404, 404), ...rest401 },
+      direct: { ...users(204, 204, 404, 404), ...rest401 },
     },
   },
   // Search (issue 17)
@@ -292,6 +328,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(200, 200, 200, 200), ...restRead(true) },
       private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
   {
@@ -323,6 +360,13 @@ const MATRIX: Row[] = [
         expired: 401,
         forged: 401,
       },
+      direct: {
+        ...users('found', 'found', 'none', 'none'),
+        guest: 'none',
+        anonymous: 'none',
+        expired: 401,
+        forged: 401,
+      },
     },
   },
   {
@@ -336,6 +380,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users(201, 201, 201, 201), ...rest401 },
       private: { ...users(201, 201, 404, 404), ...rest401 },
+      direct: { ...users(201, 201, 404, 404), ...rest401 },
     },
   },
   {
@@ -359,6 +404,7 @@ const MATRIX: Row[] = [
     expect: {
       public: { ...users('watching', 'watching', 'watching', 'watching'), ...sock('watching') },
       private: { ...users('watching', 'watching', 'left out', 'left out'), ...sock('left out') },
+      direct: { ...users('watching', 'watching', 'left out', 'left out'), ...sock('left out') },
     },
   },
 ]
@@ -375,6 +421,56 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
     name: 'GET /api/users',
     run: async (token) => (await api(server.url, 'GET', '/api/users?query=a', { token })).status,
     expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  // Issue 19: direct conversations, profiles, account settings.
+  {
+    name: 'GET /api/dms',
+    run: async (token) => (await api(server.url, 'GET', '/api/dms', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'POST /api/dms',
+    run: async (token) =>
+      (await api(server.url, 'POST', '/api/dms', { token, body: { usernames: [sessions.newcomer.user.username] } }))
+        .status,
+    expect: { ...users(201, 201, 201, 201), ...rest401 },
+  },
+  {
+    name: 'GET /api/profiles/:username',
+    run: async (token) =>
+      (await api(server.url, 'GET', `/api/profiles/${sessions.newcomer.user.username}`, { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'PATCH /api/profile',
+    run: async (token) =>
+      (await api(server.url, 'PATCH', '/api/profile', { token, body: { statusText: 'in the matrix' } })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'POST /api/auth/email',
+    run: async (token) =>
+      (
+        await api(server.url, 'POST', '/api/auth/email', {
+          token,
+          body: { email: `${uniqueName('mail')}@example.com`, currentPassword: 'correct horse battery' },
+        })
+      ).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    // With a wrong password (a right one would delete the caller): the check runs for users only.
+    name: 'DELETE /api/auth/account',
+    run: async (token) =>
+      (await api(server.url, 'DELETE', '/api/auth/account', { token, body: { currentPassword: 'not it at all' } })).body
+        .error.code,
+    expect: {
+      ...users('invalid_credentials', 'invalid_credentials', 'invalid_credentials', 'invalid_credentials'),
+      guest: 'unauthenticated',
+      anonymous: 'unauthenticated',
+      expired: 'unauthenticated',
+      forged: 'unauthenticated',
+    },
   },
   {
     name: 'GET /api/auth/me',
@@ -420,6 +516,7 @@ const OPEN_ROUTES = [
   'POST /api/auth/guest',
   'POST /api/auth/logout', // needs a user token; revokes it, so it is tested in auth.test.ts
   'POST /api/auth/password', // same: revokes the caller's tokens (auth.test.ts)
+  'POST /api/auth/logout-others', // same: revokes the caller's other tokens (auth/account.test.ts)
   'GET /metrics', // counts only, for the cluster's scraper (http.test.ts)
   'GET regexp:^\\/(?!api\\/|socket\\.io\\/).*', // the web UI's index.html (served when web/dist is built)
   'GET /api/presence',
@@ -427,6 +524,16 @@ const OPEN_ROUTES = [
 
 async function freshRoom(kind: Kind): Promise<string> {
   const c = sessions.creator
+  if (kind === 'direct') {
+    // One conversation per set: every call returns the same one (its members are fixed, nobody can
+    // delete it, so no row changes what the next one finds). "removed" is simply not a member.
+    const res = await api(server.url, 'POST', '/api/dms', {
+      token: c.token,
+      body: { usernames: [sessions.participant.user.username, sessions.other.user.username] },
+    })
+    assert.ok(res.status === 200 || res.status === 201)
+    return res.body.conversation.room.id
+  }
   const body =
     kind === 'private'
       ? {
@@ -480,7 +587,7 @@ after(() => server.stop())
 
 describe('authorization matrix', () => {
   for (const row of MATRIX) {
-    for (const kind of ['public', 'private'] as const) {
+    for (const kind of ['public', 'private', 'direct'] as const) {
       test(`${row.name} on a ${kind} room`, async () => {
         const actual: Partial<Expect> = {}
         for (const role of ROLES) {

@@ -6,7 +6,7 @@ import type { SystemNotice } from '../contract/messages'
 import type { RoomDto, ZCreateRoom } from '../contract/rooms'
 import { AppError } from '../lib/app-error'
 import type { Push } from '../realtime/push'
-import { readableRoomsWhere, requireRoom, toRoomDto } from './rooms.access'
+import { canManage, readableRoomsWhere, requireRoom, toRoomDto } from './rooms.access'
 
 export type RoomsService = ReturnType<typeof createRoomsService>
 
@@ -35,10 +35,13 @@ export function createRoomsService({
   }
 
   return {
-    /** Public rooms plus the private rooms the viewer takes part in; the lobby first. */
+    /**
+     * The directory: public rooms plus the private rooms the viewer takes part in; the lobby first.
+     * Direct conversations are not listed here (`GET /api/dms` lists the viewer's own).
+     */
     async list(viewer: Viewer): Promise<RoomDto[]> {
       const rooms = await prisma.room.findMany({
-        where: readableRoomsWhere(viewer),
+        where: { AND: [readableRoomsWhere(viewer), { kind: 'room' }] },
         include: roomInclude,
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       })
@@ -116,7 +119,9 @@ export function createRoomsService({
 
     /** Creator only. Adding someone who is already in is a no-op. */
     async addParticipant(viewer: Viewer, roomId: string, username: string): Promise<PublicUserDto[]> {
-      const room = await requireRoom(prisma, viewer, roomId, 'manage')
+      const room = await requireRoom(prisma, viewer, roomId, 'read')
+      if (room.kind === 'dm') throw directMembersAreFixed()
+      if (!canManage(viewer, room)) throw new AppError('forbidden')
       if (!room.isPrivate) throw publicRoomHasNoParticipants()
       const user = await prisma.user.findUnique({ where: { username }, select: { id: true } })
       if (!user)
@@ -148,6 +153,7 @@ export function createRoomsService({
     async removeParticipant(viewer: Viewer, roomId: string, username: string): Promise<void> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
       const room = await requireRoom(prisma, viewer, roomId, 'read')
+      if (room.kind === 'dm') throw directMembersAreFixed()
       const leaving = username === viewer.username
       if (!leaving && room.creatorId !== viewer.id) throw new AppError('forbidden')
       if (!room.isPrivate) throw publicRoomHasNoParticipants()
@@ -170,6 +176,14 @@ export function createRoomsService({
       )
     },
   }
+}
+
+/** Adding or removing people (leaving included) is refused: another set of people is another conversation. */
+function directMembersAreFixed() {
+  return new AppError('forbidden', {
+    message:
+      'The people in a direct conversation are fixed: start a new conversation with the people you want, or close this one.',
+  })
 }
 
 function publicRoomHasNoParticipants() {

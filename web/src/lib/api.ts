@@ -35,7 +35,7 @@ export function useToken(source: () => string | null): void {
   tokenSource = source
 }
 
-type Options = { method?: 'GET' | 'POST' | 'DELETE'; body?: unknown; token?: string | null }
+type Options = { method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'; body?: unknown; token?: string | null }
 
 /**
  * The one fetch wrapper: JSON in and out, the current session's bearer token, and every failure as an

@@ -15,3 +15,12 @@ export function showRoomInLocation(roomId: string, lobbyId: string): void {
 export function replaceLocationWithLobby(): void {
   if (location.pathname !== '/') history.replaceState(null, '', '/')
 }
+
+// Issue 19: the account settings page.
+const SETTINGS_PATH = '/settings'
+
+export const settingsInLocation = (): boolean => location.pathname === SETTINGS_PATH
+
+export function showSettingsInLocation(): void {
+  if (location.pathname !== SETTINGS_PATH) history.pushState(null, '', SETTINGS_PATH)
+}

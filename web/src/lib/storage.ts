@@ -8,6 +8,10 @@ export const KEYS = {
   guest: 'parlor.guest',
   /** Last topic used in a room. */
   topic: (roomId: string) => `parlor.topic.${roomId}`,
+  /** Set while the presence is `away` because a tab saw you idle (issue 19), so any tab may undo it. */
+  autoAway: 'parlor.autoAway',
+  /** When any tab last saw input (ms), so one idle tab does not set you away while you use another. */
+  lastActive: 'parlor.lastActive',
 } as const
 
 export function readJson<T>(key: string): T | null {

@@ -2,15 +2,24 @@ import { LOBBY_ID } from '@contract/limits'
 // The bridge between the socket and the state classes: every server event lands here, and so does
 // every change of who we are (login, logout, session ended) and of which room is open.
 import { ApiError, errorMessage } from '../api'
-import { replaceLocationWithLobby, roomIdFromLocation, showRoomInLocation } from '../router'
+import {
+  replaceLocationWithLobby,
+  roomIdFromLocation,
+  settingsInLocation,
+  showRoomInLocation,
+  showSettingsInLocation,
+} from '../router'
 import { connection } from '../state/connection.svelte'
 import { filters, watchKey } from '../state/filters.svelte'
 import { search } from '../state/search.svelte'
+import { directs } from '../state/directs.svelte'
+import { trackIdle } from '../state/idle.svelte'
 import { presence } from '../state/presence.svelte'
 import { rooms } from '../state/rooms.svelte'
 import { session } from '../state/session.svelte'
 import { timelines } from '../state/timeline.svelte'
 import { toasts } from '../state/toasts.svelte'
+import { ui } from '../state/ui.svelte'
 import { KEYS } from '../storage'
 import { ACK_TIMEOUT_MS, ackFailed, socket, unwrap } from './socket'
 
@@ -18,17 +27,35 @@ const noop = () => {}
 /** Rooms this client is leaving on purpose (leave, delete): their `room:removed` needs no notice. */
 const expectedRemovals = new Set<string>()
 let switching = false
+/** The token this socket connected with: a session:ended for it after we rotated it is expected. */
+let connectedToken: string | null = null
+/** When this socket last heard that its token was revoked (ms); see session:ended. */
+let revokedAt = 0
+/** How long a revocation may be one of ours (this tab or another rotated the token) before it ends the session. */
+const ROTATION_GRACE_MS = 2000
 
 /** Boots the realtime side once: restores the session, wires events, connects. */
 export async function start(): Promise<void> {
   session.restore()
   rooms.selectedId = roomIdFromLocation() ?? LOBBY_ID
+  ui.settings = settingsInLocation()
   wire()
   session.onChange(() => void identityChanged())
   addEventListener('storage', (e) => {
     if (e.key === KEYS.session || e.key === null) session.followOtherTab()
   })
-  addEventListener('popstate', () => openRoom(roomIdFromLocation() ?? LOBBY_ID, { updateLocation: false }))
+  addEventListener('popstate', () => {
+    ui.settings = settingsInLocation()
+    if (!ui.settings) openRoom(roomIdFromLocation() ?? LOBBY_ID, { updateLocation: false })
+  })
+  // Issue 19: away when idle (only while signed in, and only over a presence you did not choose).
+  trackIdle({
+    current: () => {
+      const chosen = session.user ? directs.profiles[session.user.id]?.presence : undefined
+      return chosen && chosen !== 'offline' ? chosen : null
+    },
+    set: (presence) => directs.updateProfile({ presence }, { chosen: false }),
+  })
   await session.ensureGuestToken()
   void session.verify()
   socket.connect() // the connect handler loads the rooms
@@ -36,6 +63,7 @@ export async function start(): Promise<void> {
 
 /** Opens a room: leaves the previous one's live channel and joins this one's. */
 export function openRoom(roomId: string, { updateLocation = true } = {}): void {
+  ui.settings = false
   const previous = rooms.selectedId
   filters.close() // Search (issue 17): a room replaces an open filter or search hit
   search.focus = null
@@ -44,6 +72,20 @@ export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   if (previous === roomId) return
   if (socket.connected) socket.emit('room:leave', previous, noop)
   void joinRoom(roomId)
+}
+
+/** Shows the account settings page (the open room stays joined behind it). */
+export function openSettings(): void {
+  ui.settings = true
+  ui.sidebarOpen = false
+  showSettingsInLocation()
+}
+
+/** Opens the direct conversation with these people (creating it if needed) and shows it. */
+export async function openDirect(usernames: string[]): Promise<void> {
+  const conversation = await directs.open(usernames)
+  rooms.upsert(conversation.room)
+  openRoom(conversation.room.id)
 }
 
 /** The room is going away because of something we did; skip the "you lost access" notice. */
@@ -61,7 +103,9 @@ function wire(): void {
   // open room, which also fetches whatever changed meanwhile (new, edited and deleted messages).
   socket.on('connect', () => {
     connection.online()
+    connectedToken = session.token
     const loaded = loadRooms()
+    if (session.isUser) void loadDirects()
     void joinRoom(rooms.selectedId)
     // Search (issue 17): the filters, the rooms they watch, and the open one's history (which also
     // covers whatever arrived while we were away).
@@ -85,6 +129,15 @@ function wire(): void {
     connection.lost()
     const code = (err as Error & { data?: { code?: string } }).data?.code ?? err.message
     if (code !== 'unauthenticated') return // transport trouble: the manager keeps retrying
+    if (session.rotating || Date.now() - revokedAt < ROTATION_GRACE_MS) {
+      // Refused with the old token while a new one may be on its way (this tab or another one
+      // signed out the other sessions): try again in a moment with whatever token we hold then.
+      setTimeout(() => {
+        session.followOtherTab()
+        if (!socket.active) socket.connect()
+      }, 300)
+      return
+    }
     if (session.isUser) {
       toasts.info('Your session has ended. Please log in again.')
       session.end() // → identityChanged reconnects as a guest
@@ -140,6 +193,14 @@ function wire(): void {
     }
   })
 
+  // Issue 19: direct conversations and profiles.
+  socket.on('direct:opened', (conversation) => {
+    directs.upsert(conversation)
+    rooms.upsert(conversation.room)
+  })
+  socket.on('direct:closed', ({ roomId }) => directs.remove(roomId))
+  socket.on('user:updated', (profile) => directs.setProfile(profile))
+
   // The server's live delivery may have missed something (its Redis link came back): catch up through
   // the room's change stream. Rooms not on screen catch up when they are opened again.
   socket.on('sync:required', () => {
@@ -151,7 +212,21 @@ function wire(): void {
 
   socket.on('session:ended', ({ reason }) => {
     if (!session.isUser) return
-    toasts.info(reason === 'expired' ? 'Your session expired. Please log in again.' : 'You were logged out.')
+    if (reason === 'revoked') {
+      // If this tab or another one of this browser signed out the *other* sessions, a new token is on
+      // its way (its response, or the storage event): the socket comes back with it. Otherwise we
+      // were signed out too.
+      revokedAt = Date.now()
+      const revoked = connectedToken
+      setTimeout(() => {
+        session.followOtherTab()
+        if (!session.isUser || session.rotating || session.token !== revoked) return
+        toasts.info('You were logged out.')
+        session.end()
+      }, ROTATION_GRACE_MS)
+      return
+    }
+    toasts.info(reason === 'expired' ? 'Your session expired. Please log in again.' : 'Your account was deleted.')
     session.end()
   })
 }
@@ -205,6 +280,16 @@ export function openHit(message: import('@contract/messages').MessageDto, marks:
   search.focus = { message, marks }
 }
 
+async function loadDirects(): Promise<void> {
+  try {
+    await directs.load()
+    if (session.user) await directs.fetchProfile(session.user.username)
+  } catch (err) {
+    if (socket.connected && !(err instanceof ApiError && err.code === 'unauthenticated'))
+      toasts.error(errorMessage(err))
+  }
+}
+
 async function joinRoom(roomId: string): Promise<void> {
   if (!socket.connected) return // joined on connect
   let result: Awaited<ReturnType<typeof requestJoin>>
@@ -254,6 +339,7 @@ async function identityChanged(): Promise<void> {
     rooms.reset()
     filters.reset()
     search.reset()
+    directs.reset()
     await reconnect() // the connect handler reloads the rooms
   } finally {
     switching = false

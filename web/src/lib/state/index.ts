@@ -1,6 +1,7 @@
 export { clock } from './clock.svelte'
 export { type ConfirmRequest, confirmation } from './confirm.svelte'
 export { connection } from './connection.svelte'
+export { directs, nameOf } from './directs.svelte'
 export { participants, searchUsers } from './participants.svelte'
 export { formatCounts, presence } from './presence.svelte'
 export { rooms } from './rooms.svelte'

@@ -18,8 +18,9 @@ class Rooms {
     return this.list.filter((r) => !r.isPrivate)
   }
 
+  /** Private rooms, not direct conversations (those are in `directs`, their own sidebar section). */
   get privateRooms(): RoomDto[] {
-    return this.list.filter((r) => r.isPrivate)
+    return this.list.filter((r) => r.isPrivate && r.kind !== 'dm')
   }
 
   has(roomId: string): boolean {
@@ -30,7 +31,8 @@ class Rooms {
     const generation = this.#generation
     const { rooms } = await send<{ rooms: RoomDto[] }>('/api/rooms')
     if (generation !== this.#generation) return
-    this.list = rooms
+    // The directory has no direct conversations; keep the ones opened here (their headers use them).
+    this.list = [...rooms, ...this.list.filter((r) => r.kind === 'dm')]
     this.loaded = true
   }
 

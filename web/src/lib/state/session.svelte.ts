@@ -1,4 +1,5 @@
-import type { GuestSessionDto, SessionDto, TLogin, TRegister, UserDto } from '@contract/auth'
+import type { GuestSessionDto, SessionDto, TChangePassword, TLogin, TRegister, UserDto } from '@contract/auth'
+import type { TChangeEmail } from '@contract/profiles'
 import { ApiError, send, useToken } from '../api'
 import { useSocketToken } from '../realtime/socket'
 import { KEYS, readJson, readText, writeJson, writeText } from '../storage'
@@ -77,6 +78,54 @@ class Session {
     const token = this.#userToken
     this.end()
     if (token) await send('/api/auth/logout', { method: 'POST', token }).catch(() => {})
+  }
+
+  // Account settings (issue 19).
+
+  /**
+   * True while a request that revokes every token and hands this tab a new one is in flight: the
+   * socket's `session:ended` and a refused reconnect with the old token are then expected.
+   */
+  rotating = false
+
+  async changePassword(input: TChangePassword): Promise<void> {
+    await this.#rotate(() => send<SessionDto>('/api/auth/password', { method: 'POST', body: input }))
+  }
+
+  /** Signs out every other session; this one continues with a new token. */
+  async logoutOthers(): Promise<void> {
+    await this.#rotate(() => send<SessionDto>('/api/auth/logout-others', { method: 'POST' }))
+  }
+
+  async changeEmail(input: TChangeEmail): Promise<void> {
+    const { user } = await send<{ user: UserDto }>('/api/auth/email', { method: 'POST', body: input })
+    if (!this.user || this.user.id !== user.id || !this.#userToken) return
+    this.user = user
+    writeJson(KEYS.session, { token: this.#userToken, user })
+  }
+
+  /** Deletes the account (messages stay, as "Deleted user"); we continue as a guest. */
+  async deleteAccount(currentPassword: string): Promise<void> {
+    this.rotating = true // the server cuts our socket; nothing to toast about it
+    try {
+      await send('/api/auth/account', { method: 'DELETE', body: { currentPassword } })
+      this.end()
+    } finally {
+      this.rotating = false
+    }
+  }
+
+  async #rotate(request: () => Promise<SessionDto>): Promise<void> {
+    this.rotating = true
+    try {
+      const next = await request()
+      // Same person, new token: no identity change (the socket reconnects with it by itself).
+      this.#userToken = next.token
+      this.user = next.user
+      writeJson(KEYS.session, next)
+    } finally {
+      this.rotating = false
+    }
   }
 
   /** Forgets the user locally (logout, revoked or expired session). Safe to call twice. */

@@ -4,44 +4,8 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { ZEnv } from '../../server/src/config/env'
-import { containerNamed, kustomizeDir, one, render, repoRoot } from './manifests'
+import { containerNamed, kustomizeDir, last, one, render, repoRoot, runs, type Stage, stages } from './manifests'
 
-type Instruction = { op: string; args: string }
-type Stage = { from: string; name?: string; instructions: Instruction[] }
-
-/** Dockerfile instructions grouped by stage (comments dropped, continuation lines joined). */
-function stages(): { args: Record<string, string>; stages: Stage[] } {
-  const text = readFileSync(`${repoRoot}Dockerfile`, 'utf8')
-  const lines = text
-    .split('\n')
-    .filter((l) => !l.trimStart().startsWith('#'))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-  const args: Record<string, string> = {}
-  const out: Stage[] = []
-  for (const line of lines) {
-    const [op, ...rest] = line.split(/\s+/)
-    const instruction = { op: op.toUpperCase(), args: rest.join(' ') }
-    if (instruction.op === 'ARG' && out.length === 0) {
-      const [k, v = ''] = instruction.args.split('=')
-      args[k] = v
-    } else if (instruction.op === 'FROM') {
-      const m = instruction.args.match(/^(\S+)(?:\s+AS\s+(\S+))?$/i)
-      assert.ok(m, `FROM ${instruction.args}`)
-      out.push({ from: m[1].replace(/\$\{(\w+)\}/g, (_, k) => args[k] ?? ''), name: m[2], instructions: [] })
-    } else {
-      assert.ok(out.length > 0, `${op} before FROM`)
-      out[out.length - 1].instructions.push(instruction)
-    }
-  }
-  return { args, stages: out }
-}
-
-const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args)
-const last = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op).at(-1)?.args
 const base = () => render(`${kustomizeDir}base`)
 const config = (): Record<string, string> =>
   base().find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('parlor-config'))?.data ?? {}
@@ -54,13 +18,15 @@ describe('Dockerfile', () => {
     for (const s of all) assert.match(s.from, /^node:20(\.\d+)*-(\w+-)?slim$/, s.from)
   })
 
-  test('the build stage installs from the lockfile, builds the web UI, then drops dev dependencies', () => {
+  test('the build stage installs from the lockfile, builds web UI and server, then drops dev dependencies', () => {
     const build = stages().stages[0]
     const commands = runs(build).join('\n')
-    const order = ['npm ci', 'npm run build:web', 'npm prune --omit=dev'].map((c) => commands.indexOf(c))
+    const order = ['npm ci', 'npm run build:web', 'npm run build:server', 'npm prune --omit=dev'].map((c) =>
+      commands.indexOf(c),
+    )
     assert.ok(
       order.every((i) => i >= 0),
-      `missing one of npm ci / build:web / prune:\n${commands}`,
+      `missing one of npm ci / build:web / build:server / prune:\n${commands}`,
     )
     assert.deepEqual(
       [...order].sort((a, b) => a - b),
@@ -69,8 +35,9 @@ describe('Dockerfile', () => {
     )
   })
 
-  test('package.json defines the build:web script the Dockerfile runs', () => {
+  test('package.json defines the build:web and build:server scripts the Dockerfile runs', () => {
     assert.ok(pkg().scripts['build:web'], 'scripts.build:web')
+    assert.ok(pkg().scripts['build:server'], 'scripts.build:server')
   })
 
   test('the runtime stage runs as the non-root uid the pods declare', () => {
@@ -84,13 +51,23 @@ describe('Dockerfile', () => {
     if (gid !== undefined) assert.equal(pod.securityContext.runAsGroup, gid)
   })
 
-  test('node is PID 1 (exec form) and starts the server entry point package.json starts', () => {
+  test('node is PID 1 (exec form) and runs the compiled form of the entry point npm start runs', () => {
     const runtime = stages().stages.at(-1) as Stage
     const cmd = JSON.parse(last(runtime, 'CMD') ?? 'null')
-    assert.deepEqual(cmd, ['node', '--import', 'tsx', 'server/src/main.ts'])
+    assert.deepEqual(cmd, ['node', 'dist/server/main.js'], 'plain node on JavaScript: no tsx at run time')
     assert.equal(last(runtime, 'ENTRYPOINT'), undefined, 'no wrapper entrypoint')
-    assert.ok(existsSync(`${repoRoot}${cmd.at(-1)}`))
-    assert.ok(pkg().scripts.start.includes(cmd.at(-1)))
+    // build:server compiles the file `npm start` runs into the file the image runs.
+    const build = pkg().scripts['build:server'] as string
+    const entry = build.split(/\s+/).find((w) => w.endsWith('.ts')) as string
+    assert.ok(existsSync(`${repoRoot}${entry}`), `${entry} exists`)
+    assert.ok(pkg().scripts.start.includes(entry), `npm start runs ${entry}`)
+    assert.ok(build.includes(`--outfile=${cmd[1]}`), `build:server writes ${cmd[1]}`)
+    const copies = runtime.instructions.filter((i) => i.op === 'COPY').map((i) => i.args)
+    assert.ok(
+      copies.some((c) => c.includes('/app/dist/server ./dist/server')),
+      'the runtime stage copies the compiled server',
+    )
+    assert.ok(!copies.some((c) => c.includes('server/src ')), 'and not the TypeScript sources')
   })
 
   test('EXPOSE and the web UI location match the server config', () => {
@@ -105,12 +82,26 @@ describe('Dockerfile', () => {
     )
   })
 
-  test('what runs in the pods survives `npm prune --omit=dev`', () => {
+  test('what runs in the pods survives `npm prune --omit=dev`; the compilers do not reach the image', () => {
     const deps = pkg().dependencies
-    for (const name of ['tsx', 'prisma', '@prisma/client']) assert.ok(deps[name], `${name} is a production dependency`)
+    for (const name of ['prisma', '@prisma/client', 'bcrypt'])
+      assert.ok(deps[name], `${name} is a production dependency`)
+    for (const name of ['tsx', 'esbuild', 'typescript', 'vite'])
+      assert.ok(!deps[name] && pkg().devDependencies[name], `${name} is a dev dependency`)
     const migrate = containerNamed(one(base(), 'Deployment', 'parlor').spec.template.spec, 'migrate')
     assert.equal(migrate.command[0], 'node')
     assert.ok(existsSync(`${repoRoot}${migrate.command[1]}`), `${migrate.command[1]} exists`)
+    // The Prisma CLI in the runtime stage finds its config, the adapter module it imports, and the migrations.
+    const runtime = stages().stages.at(-1) as Stage
+    const copied = runtime.instructions
+      .filter((i) => i.op === 'COPY')
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+      .join(' ')
+    for (const needed of ['/app/prisma.config.ts', '/app/server/src/db/pg-compat.ts', '/app/prisma'])
+      assert.ok(copied.includes(needed), `the runtime stage copies ${needed}`)
+    const config = readFileSync(`${repoRoot}prisma.config.ts`, 'utf8')
+    for (const [, path] of config.matchAll(/from '(\.\/[^']+)'/g))
+      assert.ok(copied.includes(`/app/${path.slice(2)}`), `prisma.config.ts imports ${path}, which the image has`)
   })
 })
 

@@ -1,6 +1,7 @@
 // Helpers for the offline Kubernetes tests: render an overlay with `kubectl kustomize`, validate each
 // object against the Kubernetes OpenAPI schemas bundled in kubernetes-models (including unknown
 // fields, which those schemas do not reject), and resolve what a container's environment will be.
+import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -251,3 +252,43 @@ export function readEnvFile(path: string): Record<string, string> {
   }
   return out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfiles (static: no Docker engine here; .ci/image builds and runs them)
+
+export type Instruction = { op: string; args: string }
+export type Stage = { from: string; name?: string; instructions: Instruction[] }
+
+/** A Dockerfile's (path from the repository root) instructions grouped by stage (comments dropped, continuation lines joined). */
+export function stages(path = 'Dockerfile'): { args: Record<string, string>; stages: Stage[] } {
+  const text = readFileSync(`${repoRoot}${path}`, 'utf8')
+  const lines = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const args: Record<string, string> = {}
+  const out: Stage[] = []
+  for (const line of lines) {
+    const [op, ...rest] = line.split(/\s+/)
+    const instruction = { op: op.toUpperCase(), args: rest.join(' ') }
+    if (instruction.op === 'ARG' && out.length === 0) {
+      const [k, v = ''] = instruction.args.split('=')
+      args[k] = v
+    } else if (instruction.op === 'FROM') {
+      const m = instruction.args.match(/^(\S+)(?:\s+AS\s+(\S+))?$/i)
+      assert.ok(m, `FROM ${instruction.args}`)
+      out.push({ from: m[1].replace(/\$\{(\w+)\}/g, (_, k) => args[k] ?? ''), name: m[2], instructions: [] })
+    } else {
+      assert.ok(out.length > 0, `${op} before FROM`)
+      out[out.length - 1].instructions.push(instruction)
+    }
+  }
+  return { args, stages: out }
+}
+
+export const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args)
+export const last = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op).at(-1)?.args

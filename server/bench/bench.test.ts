@@ -30,6 +30,7 @@ function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
       peakMs: 500,
       peakSearchSteps: 1,
       peakStepMs: 500,
+      toggleEvery: 2,
     },
     login: { count: 3, rate: 10 },
     out: null,
@@ -72,6 +73,16 @@ test('a tiny run of L-fan and L-chat is valid and exact on every system, with ra
       assert.ok((ratio as number) > 0)
     }
   }
+  // L-chat+votes (issue 16): Parlor only, exact like L-chat, with toggles and same-run ratios to L-chat.
+  const votes = r.scenarios['L-chat+votes']?.systems['parlor-2']
+  assert.ok(votes, 'L-chat+votes ran on parlor-2')
+  assert.deepEqual(votes.invalid, [])
+  assert.ok((votes.figures.togglesPerSec ?? 0) > 0, 'toggles were mixed in')
+  assert.equal(votes.figures.delivered, (votes.figures.sent ?? 0) * 5)
+  assert.equal(votes.figures.lostMessages, 0)
+  assert.equal(typeof votes.figures.deliveryP99VsLChat, 'number')
+  assert.equal(typeof votes.figures.cpuPerDeliveryVsLChat, 'number')
+  assert.equal(r.scenarios['L-chat+votes']?.systems.socketio, undefined, 'the baselines have no votes')
   assert.equal(r.valid, true)
   assert.ok(r.machine.cores > 0)
   assert.ok((r.machine.roundTrips?.postgresPaced ?? 0) > 0 && (r.machine.roundTrips?.redisPaced ?? 0) > 0)

@@ -31,6 +31,8 @@ export type BenchOptions = {
     /** If the peak rate fails: this many shorter steps searching for the highest clean rate. */
     peakSearchSteps: number
     peakStepMs: number
+    /** L-chat+votes (issue 16): L-chat again with one vote or reaction toggle per this many messages; 0 skips. */
+    toggleEvery: number
   }
   login: { count: number; rate: number }
   soak: {
@@ -98,6 +100,7 @@ export function defaultOptions(): BenchOptions {
       peakMs: 5000,
       peakSearchSteps: 3,
       peakStepMs: 3000,
+      toggleEvery: 2,
     },
     login: { count: 200, rate: 40 },
     soak: {
@@ -151,6 +154,7 @@ export function quickOptions(): BenchOptions {
       peakMs: 1000,
       peakSearchSteps: 0,
       peakStepMs: 1000,
+      toggleEvery: 2,
     },
     login: { count: 10, rate: 20 },
     soak: {
@@ -181,6 +185,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --fan-receivers=N --fan-senders=N --fan-rate=MSG_PER_S --fan-seconds=S
   --chat-users=N --chat-room-size=N --chat-interval=S --chat-seconds=S --burst-seconds=S
   --peak-rate=MSG_PER_S (0 skips L-chat-peak) --peak-seconds=S
+  --toggle-every=N         L-chat+votes: one vote/reaction toggle per N messages (default 2; 0 skips it)
   --peak-search-steps=N    when the peak rate fails, N shorter steps bisecting for the highest clean rate
   --logins=N --login-rate=PER_S
   --soak-connections=N --soak-seconds=S --soak-connect-seconds=S (connecting stops after S; default 120)
@@ -217,6 +222,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: 
       'chat-seconds': { type: 'string' },
       'burst-seconds': { type: 'string' },
       'peak-rate': { type: 'string' },
+      'toggle-every': { type: 'string' },
       'peak-seconds': { type: 'string' },
       'peak-search-steps': { type: 'string' },
       logins: { type: 'string' },
@@ -272,6 +278,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: 
   o.chat.steadyMs = sec('chat-seconds') ?? o.chat.steadyMs
   o.chat.burstWindowMs = sec('burst-seconds') ?? o.chat.burstWindowMs
   o.chat.peakRate = num('peak-rate', 0, 100_000) ?? o.chat.peakRate
+  o.chat.toggleEvery = num('toggle-every', 0, 1000) ?? o.chat.toggleEvery
   o.chat.peakMs = sec('peak-seconds') ?? o.chat.peakMs
   o.chat.peakSearchSteps = num('peak-search-steps', 0, 5) ?? o.chat.peakSearchSteps
   o.login.count = num('logins', 0, 10_000) ?? o.login.count

@@ -34,6 +34,17 @@ export const TABLE_METRICS: Record<ScenarioName, Metric[]> = {
     { key: 'lostDeliveries', label: 'lost deliveries' },
     { key: 'lostMessages', label: 'lost messages (acked − DB rows)' },
   ],
+  'L-chat+votes': [
+    { key: 'offeredMsgPerSec', label: 'offered msg/s' },
+    { key: 'togglesPerSec', label: 'vote/reaction toggles/s' },
+    { key: 'deliveriesPerSec', label: 'message deliveries/s', better: 'higher' },
+    { key: 'serverCpuUsPerDelivery', label: 'server CPU-µs per message delivery', better: 'lower' },
+    { key: 'deliveryP99Ms', label: 'delivery p99 ms', better: 'lower' },
+    { key: 'toggleAckP99Ms', label: 'toggle ack p99 ms', better: 'lower' },
+    { key: 'deliveryP99VsLChat', label: 'delivery p99 ÷ L-chat (same run)', better: 'lower' },
+    { key: 'cpuPerDeliveryVsLChat', label: 'CPU per delivery ÷ L-chat (same run)', better: 'lower' },
+    { key: 'lostDeliveries', label: 'lost deliveries' },
+  ],
   'Login burst': [
     { key: 'loginsOk', label: 'logins succeeded' },
     { key: 'loginsPerSec', label: 'logins/s', better: 'higher' },
@@ -113,6 +124,8 @@ export function describeScenario(scenario: ScenarioName, o: BenchOptions): strin
       return `1 room, ${o.fan.receivers} receivers, ${o.fan.senders} senders at ${o.fan.rate} msg/s in total, ${s(o.fan.measureMs)}`
     case 'L-chat':
       return `${o.chat.users} authenticated users in rooms of ${o.chat.roomSize}, each sending every ${s(o.chat.intervalMs)} (${chatRate} msg/s), ${s(o.chat.steadyMs)}`
+    case 'L-chat+votes':
+      return `L-chat again on the same connections with one vote or reaction toggle per ${o.chat.toggleEvery} messages (Parlor only), ${s(o.chat.steadyMs)}`
     case 'Login burst':
       return `${o.login.count} logins offered at ${o.login.rate}/s (bcrypt cost 10) while L-chat goes on`
     case 'L-chat-peak':

@@ -37,6 +37,8 @@ import { createPush } from './realtime/push'
 import { useRedisAdapter } from './realtime/redis-adapter'
 import { createRoomPresence } from './realtime/room-presence'
 import { createSessions } from './realtime/sessions'
+import { reactionsFeature } from './reactions/reactions.feature'
+import { createReactionsService } from './reactions/reactions.service'
 import { roomsFeature } from './rooms/rooms.feature'
 import { createRoomsService } from './rooms/rooms.service'
 import { usersFeature } from './users/users.feature'
@@ -108,6 +110,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       directs.messageStored(message) // issue 19: a closed direct conversation reappears
     },
   })
+  const reactions = createReactionsService({ pool, push, limits }) // votes and reactions (issue 16)
   const rooms = createRoomsService({
     prisma,
     push,
@@ -210,6 +213,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     }),
     profilesFeature({ profiles, requireUser }), // issue 19
     directsFeature({ directs, requireUser }), // issue 19
+    reactionsFeature({ reactions, requireUser, track }),
   ]
   const api = express.Router()
   for (const feature of features) {

@@ -14,7 +14,7 @@ const redisUrl = process.env.PARLOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const runId = `${process.pid}_${Date.now().toString(36)}`
 const dbName = `parlor_test_${runId}`
 const prefix = `parlor-test-${runId}`
-const roots = ['server', 'kustomize']
+const roots = ['server', 'kustomize', 'loadtest']
 const filters = process.argv.slice(2)
 // Files run four at a time: most of a suite's time is spent waiting (sockets, restarts, timeouts), so
 // four keep two cores busy. The longest files start first, so the run does not end on one long file
@@ -26,6 +26,7 @@ const LONGEST_FIRST = [
   'server/src/db/faults.test.ts',
   'server/src/realtime/delivery.test.ts',
   'server/src/main.test.ts',
+  'loadtest/locust.test.ts',
   'server/src/auth/jwt.test.ts',
   'server/src/rooms/rooms.authz.test.ts',
   'server/src/realtime/bad-input.test.ts',

@@ -7,11 +7,19 @@ import { socketIoLite } from './sio-lite'
 export type BenchClient = {
   connect(timeoutMs: number): Promise<void>
   join(roomId: string, timeoutMs: number): Promise<void>
-  /** Fire-and-forget send; `done` gets null once acknowledged, or an error text. */
+  /** Fire-and-forget send; `done` gets null once acknowledged (with the stored message's id), or an error text. */
   send(
     roomId: string,
     content: string,
     clientMsgId: string,
+    timeoutMs: number,
+    done: (error: string | null, messageId?: string) => void,
+  ): void
+  /** Parlor only (issue 16): a vote or reaction toggle; `done` as for send. */
+  toggle?(
+    roomId: string,
+    messageId: string,
+    kind: 'vote' | 'react',
     timeoutMs: number,
     done: (error: string | null) => void,
   ): void
@@ -35,7 +43,13 @@ export function createClient(
   return socketIoLite(spec.url, protocol === 'parlor' ? { token: spec.token } : { user: spec.user }, events)
 }
 
-type Ack = { ok: boolean; error?: { code?: string; message?: string } }
+type Ack = { ok: boolean; error?: { code?: string; message?: string }; message?: { id: string } }
+
+/** The payload of a toggle (issue 16). */
+export const togglePayload = (roomId: string, messageId: string, kind: 'vote' | 'react') =>
+  kind === 'vote'
+    ? ['message:vote', { roomId, messageId, vote: 'up' }]
+    : ['message:react', { roomId, messageId, emoji: '👍' }]
 
 function socketIoClient(protocol: Protocol, spec: ClientSpec, events: ClientEvents): BenchClient {
   let socket: Socket | null = null
@@ -71,8 +85,15 @@ function socketIoClient(protocol: Protocol, spec: ClientSpec, events: ClientEven
         .timeout(timeoutMs)
         .emit('message:send', { roomId, topic: 'bench', content, clientMsgId }, (err: Error | null, res: Ack) => {
           if (err) done(err.message)
-          else done(res.ok ? null : ackError(res))
+          else done(res.ok ? null : ackError(res), res.message?.id)
         })
+    },
+    toggle(roomId, messageId, kind, timeoutMs, done) {
+      const [event, payload] = togglePayload(roomId, messageId, kind)
+      ;(socket as Socket).timeout(timeoutMs).emit(event as string, payload, (err: Error | null, res: Ack) => {
+        if (err) done(err.message)
+        else done(res.ok ? null : ackError(res))
+      })
     },
     close() {
       socket?.close()

@@ -44,6 +44,12 @@ export type ScheduleCmd = {
   senders: { client: number; room: string }[]
   /** Latency windows by due time (e.g. steady vs during the login burst); index is carried in the message. */
   windows: { fromUs: number; toUs: number }[]
+  /**
+   * Votes and reactions mixed in (issue 16, Parlor only): one toggle per this many messages, by the
+   * message's sender on the newest message of its room that was acknowledged, alternating an
+   * upvote and a 👍 reaction. 0 or absent: none.
+   */
+  toggleEvery?: number
 }
 
 export type LoginCmd = {
@@ -73,6 +79,8 @@ export type PhaseReport = {
   ack: Record<string, string>
   /** How late the generator actually sent compared to the schedule (µs). */
   sendLag: string
+  /** Toggles (votes and reactions) sent, acknowledged and failed, and their ack latency (µs). */
+  toggles: { sent: number; acked: number; failed: number; ack: string }
 }
 
 export type WorkerReport = {

@@ -3,7 +3,7 @@
 // spends a fraction of the CPU per received message, which matters when it shares 2 cores with the
 // server under test. `--official-client` switches back to socket.io-client to cross-check.
 import { WebSocket } from 'ws'
-import type { BenchClient, ClientEvents } from './clients'
+import { type BenchClient, type ClientEvents, togglePayload } from './clients'
 
 // Engine.IO packet types (first character) and Socket.IO packet types (second, inside a "4" message).
 const EIO_OPEN = 48 // '0'
@@ -16,7 +16,7 @@ const SIO_EVENT = 50 // '2'
 const SIO_ACK = 51 // '3'
 const SIO_CONNECT_ERROR = 52 // '4'
 
-type Ack = { ok: boolean; error?: { code?: string; message?: string } }
+type Ack = { ok: boolean; error?: { code?: string; message?: string }; message?: { id: string } }
 
 export function socketIoLite(url: string, auth: object, events: ClientEvents): BenchClient {
   let ws: WebSocket | null = null
@@ -110,6 +110,11 @@ export function socketIoLite(url: string, auth: object, events: ClientEvents): B
     },
     send(roomId, content, clientMsgId, timeoutMs, done) {
       emit(['message:send', { roomId, topic: 'bench', content, clientMsgId }], timeoutMs, (err, res) =>
+        done(err ?? (res?.ok ? null : ackError(res as Ack)), res?.message?.id),
+      )
+    },
+    toggle(roomId, messageId, kind, timeoutMs, done) {
+      emit(togglePayload(roomId, messageId, kind), timeoutMs, (err, res) =>
         done(err ?? (res?.ok ? null : ackError(res as Ack))),
       )
     },

@@ -38,6 +38,7 @@ type PhaseState = {
   delivery: Map<number, Histogram>
   ack: Map<number, Histogram>
   sendLag: Histogram
+  toggles: { sent: number; acked: number; failed: number; ack: Histogram }
 }
 
 let init: InitCmd
@@ -68,6 +69,7 @@ function phase(name: string): PhaseState {
       delivery: new Map(),
       ack: new Map(),
       sendLag: newHistogram(),
+      toggles: { sent: 0, acked: 0, failed: 0, ack: newHistogram() },
     }
     phases.set(name, s)
   }
@@ -212,6 +214,9 @@ async function runSchedule(cmd: ScheduleCmd): Promise<{ sent: number }> {
     const w = cmd.windows.findIndex((win) => t >= win.fromUs && t < win.toUs)
     return w < 0 ? cmd.windows.length : w
   }
+  // Issue 16: the newest acknowledged message of each room, the target of the toggles.
+  const newest = new Map<string, string>()
+  const every = cmd.toggleEvery ?? 0
   let i = 0
   await sleepUntil(cmd.startAtUs)
   await new Promise<void>((done) => {
@@ -225,24 +230,46 @@ async function runSchedule(cmd: ScheduleCmd): Promise<{ sent: number }> {
         const content = JSON.stringify({ k, t: due, p: cmd.phase, w, x: pad } satisfies Payload)
         record(s.sendLag, now - due + 1)
         s.sent++
-        clients[sender.client].send(sender.room, content, `${init.tag}-${cmd.phase}-${k}`, SEND_TIMEOUT_MS, (error) => {
-          if (error) {
-            s.failed++
-            noteError(`send ${k}: ${error}`)
-            return
-          }
-          s.acked++
-          const at = nowUs()
-          s.lastAckUs = Math.max(s.lastAckUs, at)
-          record(histIn(s.ack, w), at - due)
-          let a = s.ackedByRoom.get(sender.room)
-          if (!a) {
-            a = { count: 0, idSum: 0 }
-            s.ackedByRoom.set(sender.room, a)
-          }
-          a.count++
-          a.idSum += k
-        })
+        const target = every > 0 && i % every === 0 ? newest.get(sender.room) : undefined
+        const toggle = clients[sender.client].toggle
+        if (target && toggle) {
+          s.toggles.sent++
+          const kind = (i / every) % 2 === 0 ? 'vote' : 'react'
+          toggle(sender.room, target, kind, SEND_TIMEOUT_MS, (error) => {
+            if (error) {
+              s.toggles.failed++
+              noteError(`toggle ${k}: ${error}`)
+              return
+            }
+            s.toggles.acked++
+            record(s.toggles.ack, nowUs() - due)
+          })
+        }
+        clients[sender.client].send(
+          sender.room,
+          content,
+          `${init.tag}-${cmd.phase}-${k}`,
+          SEND_TIMEOUT_MS,
+          (error, id) => {
+            if (id) newest.set(sender.room, id)
+            if (error) {
+              s.failed++
+              noteError(`send ${k}: ${error}`)
+              return
+            }
+            s.acked++
+            const at = nowUs()
+            s.lastAckUs = Math.max(s.lastAckUs, at)
+            record(histIn(s.ack, w), at - due)
+            let a = s.ackedByRoom.get(sender.room)
+            if (!a) {
+              a = { count: 0, idSum: 0 }
+              s.ackedByRoom.set(sender.room, a)
+            }
+            a.count++
+            a.idSum += k
+          },
+        )
         i++
       }
       if (i < cmd.count) setTimeout(tick, Math.max(0, Math.min(1, (cmd.startAtUs + i * intervalUs - nowUs()) / 1000)))
@@ -312,6 +339,7 @@ function report(): WorkerReport {
       delivery: Object.fromEntries([...s.delivery].map(([w, h]) => [w, encode(h)])),
       ack: Object.fromEntries([...s.ack].map(([w, h]) => [w, encode(h)])),
       sendLag: encode(s.sendLag),
+      toggles: { sent: s.toggles.sent, acked: s.toggles.acked, failed: s.toggles.failed, ack: encode(s.toggles.ack) },
     }
   }
   return { phases: out, disconnects, errors, eldP99: Math.round(eld.percentile(99) / 1000) / 1000 }

@@ -111,6 +111,21 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       const steadyCpu = cpuBetween(m.start, m.marks[0], sys, ctx.cores)
       const wholeCpu = cpuBetween(m.start, m.end, sys, ctx.cores)
 
+      // L-chat+votes (issue 16): the same chat on the same connections, with votes and reactions mixed in.
+      const withToggles = sys.protocol === 'parlor' && chat.toggleEvery > 0
+      let v: Awaited<ReturnType<typeof measure>> | null = null
+      if (withToggles) {
+        ctx.log(`  L-chat+votes: ${round(rate, 1)} msg/s with a toggle per ${chat.toggleEvery} messages`)
+        v = await measure(sys, workers, senders, ctx.database, {
+          phase: 'v',
+          rate,
+          durationMs: chat.steadyMs,
+          fanout: size,
+          drainTimeoutMs: 30_000,
+          toggleEvery: chat.toggleEvery,
+        })
+      }
+
       let peak: Awaited<ReturnType<typeof measure>> | null = null
       // When the server cannot keep up with the offered peak rate, look for the highest rate it keeps
       // up with (nothing failed, all delivered, backlog gone within 1 s), halving then bisecting.
@@ -201,6 +216,54 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           eld: m.probes.map((p) => p.eld),
         },
       })
+
+      if (v) {
+        const vcpu = cpuBetween(v.start, v.end, sys, ctx.cores)
+        const vo = await checkPhase(ctx, sys, {
+          workers,
+          reports,
+          phase: 'v',
+          tag,
+          fanout: size,
+          cpu: vcpu,
+          drained: v.drain.drained,
+        })
+        const delivery = ms(vo.merged.delivery.get('0'))
+        const toggles = reports.map((r) => r.phases.v?.toggles).filter((t) => t !== undefined)
+        const toggleAck = ms(merge(toggles.map((t) => t.ack)))
+        const sent = toggles.reduce((a, t) => a + t.sent, 0)
+        const failed = toggles.reduce((a, t) => a + t.failed, 0)
+        const figures = cpuFigures(vcpu, delivery.count)
+        const base = results[0].figures
+        const ratio = (x: number | null, y: number | null | undefined) =>
+          x === null || y === null || y === undefined || y === 0 ? null : round(x / y, 2)
+        const invalid = [...vo.invalid]
+        if (failed > 0)
+          invalid.push(`${failed} of ${sent} toggles failed: ${reports.flatMap((r) => r.errors)[0] ?? ''}`)
+        results.push({
+          scenario: 'L-chat+votes',
+          system: sys.name,
+          round: roundNo,
+          valid: invalid.length === 0,
+          invalid,
+          warnings: vo.warnings,
+          figures: {
+            ...common,
+            offeredMsgPerSec: round(rate, 1),
+            togglesPerSec: round(sent / (chat.steadyMs / 1000), 1),
+            deliveriesPerSec: round(delivery.count / (chat.steadyMs / 1000), 0),
+            ...figures,
+            deliveryP50Ms: delivery.p50,
+            deliveryP99Ms: delivery.p99,
+            toggleAckP50Ms: toggleAck.p50,
+            toggleAckP99Ms: toggleAck.p99,
+            deliveryP99VsLChat: ratio(delivery.p99, base.deliveryP99Ms),
+            cpuPerDeliveryVsLChat: ratio(figures.serverCpuUsPerDelivery, base.serverCpuUsPerDelivery),
+            ...vo.figures,
+          },
+          details: { windowUs: [v.start.atUs, v.end.atUs], cpu: vcpu, delivery, toggleAck },
+        })
+      }
 
       if (burst && m.during) {
         const l = m.during as LoginReport

@@ -128,12 +128,14 @@ export async function runSchedule(
     rate,
     durationMs,
     windows,
+    toggleEvery,
   }: {
     phase: string
     startAtUs: number
     rate: number
     durationMs: number
     windows: { fromUs: number; toUs: number }[]
+    toggleEvery?: number
   },
 ): Promise<number> {
   const total = senders.reduce((a, s) => a + s.length, 0)
@@ -150,6 +152,7 @@ export async function runSchedule(
         count: Math.max(1, Math.round((r * durationMs) / 1000)),
         senders: mine,
         windows,
+        toggleEvery,
       }
       return w.call<{ sent: number }>(cmd, durationMs + 120_000)
     }),
@@ -361,6 +364,8 @@ export async function measure<T = undefined>(
     windows?: (startAtUs: number) => { fromUs: number; toUs: number }[]
     markOffsetsMs?: number[]
     during?: (startAtUs: number) => Promise<T>
+    /** Votes and reactions mixed in: one toggle per this many messages (issue 16). */
+    toggleEvery?: number
   },
 ): Promise<Measured<T>> {
   const startAtUs = nowUs() + 400_000
@@ -372,6 +377,7 @@ export async function measure<T = undefined>(
     rate: p.rate,
     durationMs: p.durationMs,
     windows,
+    toggleEvery: p.toggleEvery,
   })
   const marking = (async () => {
     const out: Sample[] = []

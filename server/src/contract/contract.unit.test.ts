@@ -40,11 +40,29 @@ test('ZChangesQuery coerces, defaults the limit to 100 and clamps it to the page
 })
 
 test('ZHistoryQuery: newest page by default, clamped limit, before or after but not both', () => {
-  assert.deepEqual(ZHistoryQuery.parse({}), { limit: 50 })
-  assert.deepEqual(ZHistoryQuery.parse({ before: '10', limit: '1000' }), { before: 10, limit: limits.HISTORY_PAGE_MAX })
+  assert.deepEqual(ZHistoryQuery.parse({}), { order: 'time', limit: 50 })
+  assert.deepEqual(ZHistoryQuery.parse({ before: '10', limit: '1000' }), {
+    order: 'time',
+    before: 10,
+    limit: limits.HISTORY_PAGE_MAX,
+  })
   assert.deepEqual(issues(ZHistoryQuery.safeParse({ before: '1', after: '2' })), [
     'before: use either before or after, not both',
   ])
+  // The top view (issue 16) pages by offset, and only it does.
+  assert.deepEqual(ZHistoryQuery.parse({ order: 'top', offset: '20' }), { order: 'top', offset: 20, limit: 50 })
+  assert.deepEqual(issues(ZHistoryQuery.safeParse({ offset: '5' })), ['offset: only with order=top'])
+  assert.deepEqual(issues(ZHistoryQuery.safeParse({ order: 'top', after: '5' })), [
+    'order: the top view pages by offset',
+  ])
+})
+
+test('ZSendMessage: a reply names the message replied to; alsoInRoom defaults to false (issue 16)', () => {
+  const ok = { roomId: id, content: 'hi', clientMsgId: 'abc_1' }
+  assert.equal(ZSendMessage.parse(ok).alsoInRoom, false)
+  assert.equal(ZSendMessage.parse(ok).replyTo, undefined)
+  assert.equal(ZSendMessage.parse({ ...ok, replyTo: id, alsoInRoom: true }).replyTo, id)
+  assert.equal(ZSendMessage.safeParse({ ...ok, replyTo: 'nope' }).success, false)
 })
 
 test('ZSendMessage: topic defaults to general; content and topic lengths come from limits.ts', () => {

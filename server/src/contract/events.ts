@@ -3,6 +3,7 @@ import type { ErrorBody } from './errors'
 import type { MessageDeletedDto, MessageDto, TDeleteMessage, TEditMessage, TSendMessage } from './messages'
 import type { PresenceCounts } from './presence'
 import type { ProfileDto } from './profiles'
+import type { OwnStateChangedDto, TReactMessage, TVoteMessage } from './reactions'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
 import type { FilterDto, TWatchRooms } from './search'
 
@@ -34,6 +35,11 @@ export type ClientToServerEvents = {
    * replaces the previous list. Rooms you may not read are left out, exactly like missing ones.
    */
   'rooms:watch': (payload: TWatchRooms, ack: AckFn<{ roomIds: string[] }>) => void
+  // Votes and reactions (issue 16): toggles; acked with the message's new state (and your own).
+  /** Vote up or down; the same vote again removes it. Broadcasts `message:updated` with the new counts. */
+  'message:vote': (payload: TVoteMessage, ack: AckFn<{ message: MessageDto }>) => void
+  /** Add or remove your reaction with one emoji. Broadcasts `message:updated` with the new counts. */
+  'message:react': (payload: TReactMessage, ack: AckFn<{ message: MessageDto }>) => void
 }
 
 /** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
@@ -45,6 +51,8 @@ export const CLIENT_EVENTS = [
   'room:leave',
   'typing:set',
   'rooms:watch',
+  'message:vote',
+  'message:react',
 ] as const satisfies readonly (keyof ClientToServerEvents)[]
 
 /** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
@@ -82,6 +90,8 @@ export type ServerToClientEvents = {
   'filter:saved': (filter: FilterDto) => void
   /** One of your saved filters was deleted. */
   'filter:removed': (payload: { id: string }) => void
+  /** Your own vote or reactions on a message changed (on this tab or another of yours): to your sockets only. */
+  'mine:changed': (payload: OwnStateChangedDto) => void
   /** Your session ended (expired or revoked); the server disconnects this socket right after. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' | 'deleted' }) => void
   // Issue 19: direct messages and profiles.

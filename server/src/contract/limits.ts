@@ -31,3 +31,6 @@ export const DISPLAY_NAME_MAX = 64
 export const STATUS_TEXT_MAX = 100
 /** Code points of a status emoji (flags, skin tones and ZWJ sequences take several). */
 export const STATUS_EMOJI_MAX = 16
+
+/** Distinct emoji one message may carry (issue 16). */
+export const REACTIONS_PER_MESSAGE_MAX = 20

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { CONTENT_MAX, HISTORY_PAGE_MAX, TOPIC_MAX } from './limits'
+import type { OwnStateDto, ReactionDto } from './reactions'
 import { userText, ZId } from './text'
 
 // Re-exported for the server's own imports; the web takes them from ./limits (no zod).
@@ -22,6 +23,10 @@ export const ZSendMessage = z.object({
   topic: ZTopic.default('general'),
   content: ZContent,
   clientMsgId: ZClientMsgId,
+  // Replies (issue 16): the message replied to (a reply to a reply joins its thread) and whether the
+  // reply also shows in the room's timeline.
+  replyTo: ZId.optional(),
+  alsoInRoom: z.boolean().default(false),
 })
 export type TSendMessage = z.input<typeof ZSendMessage>
 
@@ -32,6 +37,10 @@ export const ZHistoryQuery = z
   .object({
     before: seqParam.optional(),
     after: seqParam.optional(),
+    // The top view (issue 16): messages of the room's timeline by score (up minus down), then newest
+    // first, paged by offset; `before`/`after` are for the time order only.
+    order: z.enum(['time', 'top']).default('time'),
+    offset: z.coerce.number().int().min(0).max(100_000).optional(),
     // Clamped rather than refused: asking for too many gives the maximum.
     limit: z.coerce
       .number()
@@ -43,6 +52,11 @@ export const ZHistoryQuery = z
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'use either before or after, not both',
     path: ['before'],
+  })
+  .refine((q) => q.order === 'top' || q.offset === undefined, { message: 'only with order=top', path: ['offset'] })
+  .refine((q) => q.order === 'time' || (q.before === undefined && q.after === undefined), {
+    message: 'the top view pages by offset',
+    path: ['order'],
   })
 export type THistoryQuery = z.input<typeof ZHistoryQuery>
 
@@ -87,6 +101,20 @@ export type MessageDto = {
   notice: SystemNotice | null
   /** The id the sending client chose; lets the sender's tabs match the broadcast to their pending copy. */
   clientMsgId: string
+  // Replies, votes and reactions (issue 16). Counts are absolute (recomputed with every change).
+  /** The thread this reply belongs to (its first message); null for a message that is no reply. */
+  threadRootId: string | null
+  /** A reply also shown in the room's timeline. */
+  alsoInRoom: boolean
+  /** A thread's first message: its replies that are not deleted, the newest one's time, its latest repliers. */
+  replyCount: number
+  lastReplyAt: string | null
+  repliers: string[]
+  upvotes: number
+  downvotes: number
+  reactions: ReactionDto[]
+  /** The viewer's own vote and reactions: in what a signed-in viewer fetches, never in room broadcasts. */
+  mine?: OwnStateDto
 }
 
 /**

@@ -179,6 +179,24 @@ test('room joins and typing are limited per person', async () => {
   s.close()
 })
 
+// Votes and reactions (issue 16) are limited like messages: a burst per person, from every instance's count.
+test('votes and reactions are limited per person like messages', async () => {
+  const u = await directUser(a)
+  const s = await connect(a.url, u.token)
+  const sent = await ack(s, 'message:send', { roomId: LOBBY_ID, content: 'vote on me', clientMsgId: clientMsgId() })
+  assert.equal(sent.ok, true)
+  const target = { roomId: LOBBY_ID, messageId: sent.message.id }
+  const toggles = []
+  for (let i = 0; i < LIMITS.toggleBurst.points + 3; i++) {
+    toggles.push(await ack(s, i % 2 ? 'message:react' : 'message:vote', { ...target, vote: 'up', emoji: '👍' }))
+  }
+  assert.equal(toggles.filter((r) => r.ok).length, LIMITS.toggleBurst.points)
+  const last = toggles.at(-1)
+  assert.equal(last?.ok === false && last.error.code, 'rate_limited')
+  assert.ok(last?.ok === false && (last.error.retryAfter ?? 0) >= 1)
+  s.close()
+})
+
 test('connections per address are capped', async () => {
   const server = await startServer({ MAX_CONNECTIONS_PER_IP: '3' })
   try {

@@ -18,6 +18,10 @@ export const LIMITS = {
   messageBurst: { points: 15, duration: 10 },
   /** …and a sustained rate. */
   messageSustained: { points: 200, duration: 5 * 60 },
+  /** Votes and reactions per user (issue 16), like messages: a burst… */
+  toggleBurst: { points: 30, duration: 10 },
+  /** …and a sustained rate. */
+  toggleSustained: { points: 600, duration: 5 * 60 },
   /** room:join per user (or guest). */
   roomJoin: { points: 60, duration: 60 },
   /** typing:set per user. */

@@ -1,5 +1,6 @@
 import type { Viewer } from '../contract/events'
 import type { MessageDto, MessageKind, SystemNotice } from '../contract/messages'
+import type { OwnStateDto, ReactionDto } from '../contract/reactions'
 
 /**
  * The one definition of a message row, from SQL to DTO: every statement that reads or returns
@@ -25,6 +26,15 @@ export type MessageRow = {
   authorEmail: string | null
   /** The author's display name (issue 19), null when they chose none. */
   authorDisplayName?: string | null
+  // Replies, votes and reactions (issue 16).
+  threadRootId: string | null
+  alsoInRoom: boolean
+  replyCount: number
+  lastReplyAt: Date | null
+  repliers: string[]
+  upvotes: number
+  downvotes: number
+  reactions: ReactionDto[]
 }
 
 /**
@@ -34,7 +44,9 @@ export type MessageRow = {
 export const messageColumns = `m."id", m."roomId", m."seq", m."rev", m."kind", m."topic", m."content",
   m."notice", m."clientMsgId", m."createdAt", m."editedAt", m."deletedAt",
   u."id" AS "authorId", u."username" AS "authorUsername", u."email" AS "authorEmail",
-  u."displayName" AS "authorDisplayName"`
+  u."displayName" AS "authorDisplayName",
+  m."threadRootId", m."alsoInRoom", m."replyCount", m."lastReplyAt", m."repliers", m."upvotes", m."downvotes",
+  m."reactions"`
 
 /** `FROM` clause for `messageColumns` over a relation of message rows (a table or a CTE name). */
 export const messagesWithAuthor = (relation = '"Message"') =>
@@ -47,7 +59,8 @@ export function maskEmail(email: string): string {
   return `${email[0]}***${email.slice(at)}`
 }
 
-export function toMessageDto(row: MessageRow, viewer: Viewer): MessageDto {
+/** `mine`: the viewer's own vote and reactions, for DTOs fetched by a signed-in viewer (never broadcast). */
+export function toMessageDto(row: MessageRow, viewer: Viewer, mine?: OwnStateDto): MessageDto {
   const author =
     row.authorId !== null && row.authorUsername !== null
       ? { id: row.authorId, username: row.authorUsername, displayName: row.authorDisplayName ?? null }
@@ -68,5 +81,14 @@ export function toMessageDto(row: MessageRow, viewer: Viewer): MessageDto {
     deletedAt: row.deletedAt?.toISOString() ?? null,
     notice: row.notice,
     clientMsgId: row.clientMsgId,
+    threadRootId: row.threadRootId,
+    alsoInRoom: row.alsoInRoom,
+    replyCount: row.replyCount,
+    lastReplyAt: row.lastReplyAt?.toISOString() ?? null,
+    repliers: row.repliers,
+    upvotes: row.upvotes,
+    downvotes: row.downvotes,
+    reactions: row.reactions,
+    ...(mine ? { mine } : {}),
   }
 }

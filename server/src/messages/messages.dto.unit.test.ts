@@ -24,6 +24,14 @@ const row = (over: Partial<MessageRow> = {}): MessageRow => ({
   authorId: 'u-jane',
   authorUsername: 'jane',
   authorEmail: 'jane@example.com',
+  threadRootId: null,
+  alsoInRoom: false,
+  replyCount: 0,
+  lastReplyAt: null,
+  repliers: [],
+  upvotes: 0,
+  downvotes: 0,
+  reactions: [],
   ...over,
 })
 
@@ -52,7 +60,30 @@ test('a person sees the author and full email; dates become ISO strings', () => 
     deletedAt: null,
     notice: null,
     clientMsgId: 'c1',
+    threadRootId: null,
+    alsoInRoom: false,
+    replyCount: 0,
+    lastReplyAt: null,
+    repliers: [],
+    upvotes: 0,
+    downvotes: 0,
+    reactions: [],
   })
+})
+
+test('a thread root carries its summary and counts; the viewer own state only when given', () => {
+  const lastReplyAt = new Date('2026-03-07T10:09:00.000Z')
+  const reactions = [{ emoji: '🎉', count: 2, users: ['jane', 'sam'] }]
+  const r = row({ replyCount: 3, lastReplyAt, repliers: ['sam', 'jane'], upvotes: 4, downvotes: 1, reactions })
+  const dto = toMessageDto(r, guest)
+  assert.equal(dto.replyCount, 3)
+  assert.equal(dto.lastReplyAt, '2026-03-07T10:09:00.000Z')
+  assert.deepEqual(dto.repliers, ['sam', 'jane'])
+  assert.deepEqual([dto.upvotes, dto.downvotes], [4, 1])
+  assert.deepEqual(dto.reactions, reactions)
+  assert.equal('mine' in dto, false, 'a broadcast copy says nothing about anyone own vote')
+  const mine = { vote: 'up' as const, reactions: ['🎉'] }
+  assert.deepEqual(toMessageDto(r, user, mine).mine, mine)
 })
 
 test('a guest sees the same message with the email masked, and nothing else changed', () => {

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { SystemNotice } from '../contract/messages'
 import { extractHashtags } from '../contract/search-query'
 import { messageColumns, type MessageRow, messagesWithAuthor } from './messages.dto'
+import { THREAD_SUMMARY } from './threads.repo'
 
 /**
  * The message statements besides the writer's inserts. All of them return MessageRow (one select
@@ -50,13 +51,14 @@ export function createMessagesRepo(pool: pg.Pool) {
      * takes, so changes cannot deadlock), lets `decide` look at its current state and say what to
      * write (or throw), bumps the room's rev and writes it. `decide` returning null changes nothing
      * (and bumps nothing). Concurrent changes of one message run one after the other, each seeing
-     * the state the previous one left.
+     * the state the previous one left. Deleting a reply recomputes its thread's root in the same
+     * transaction (`root`, its new state); the root's row is locked before the room's.
      */
     async change(
       roomId: string,
       messageId: string,
       decide: (current: MessageRow | null) => { topic: string; content: string; deleted: boolean } | null,
-    ): Promise<{ row: MessageRow; changed: boolean }> {
+    ): Promise<{ row: MessageRow; changed: boolean; root?: MessageRow }> {
       const client = await pool.connect()
       try {
         await client.query('BEGIN')
@@ -70,6 +72,8 @@ export function createMessagesRepo(pool: pg.Pool) {
           await client.query('COMMIT')
           return { row: current as MessageRow, changed: false }
         }
+        const rootId = next.deleted && current.threadRootId !== null ? current.threadRootId : null
+        if (rootId) await client.query(`SELECT 1 FROM "Message" WHERE "id" = $1 FOR UPDATE`, [rootId])
         const { rows: changed } = await client.query<MessageRow>(
           `WITH room AS (UPDATE "Room" SET "rev" = "rev" + 1 WHERE "id" = $2 RETURNING "rev"),
            changed AS (
@@ -81,8 +85,9 @@ export function createMessagesRepo(pool: pg.Pool) {
            SELECT ${messageColumns} FROM ${messagesWithAuthor('changed')}`,
           [messageId, roomId, next.topic, next.content, next.deleted, extractHashtags(next.content)],
         )
+        const root = rootId ? (await client.query<MessageRow>(THREAD_SUMMARY, [rootId, roomId])).rows[0] : undefined
         await client.query('COMMIT')
-        return { row: changed[0], changed: true }
+        return { row: changed[0], changed: true, root }
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
         throw err

@@ -1,6 +1,7 @@
 import { type RequestHandler, Router } from 'express'
 import { z } from 'zod'
 import { ZChangesQuery, ZDeleteMessage, ZEditMessage, ZHistoryQuery, ZSendMessage } from '../contract/messages'
+import { ZThreadQuery } from '../contract/reactions'
 import { ZId } from '../contract/text'
 import { ZRoomParams } from '../contract/rooms'
 import { parseInput } from '../http/validate'
@@ -36,6 +37,12 @@ export function messagesRoutes({
     const { id, messageId } = parseInput(ZMessageParams, req.params)
     const body = typeof req.body === 'object' && req.body !== null ? req.body : {}
     res.json(await messages.edit(req.viewer, parseInput(ZEditMessage, { ...body, roomId: id, messageId })))
+  })
+
+  /** A thread (issue 16): its root and its replies after `after` (any message of the thread names it). */
+  router.get('/:messageId/thread', authenticate, async (req, res) => {
+    const { id, messageId } = parseInput(ZMessageParams, req.params)
+    res.json(await messages.thread(req.viewer, id, messageId, parseInput(ZThreadQuery, req.query)))
   })
 
   /** Same schema as `message:delete`. */

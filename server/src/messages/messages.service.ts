@@ -22,8 +22,15 @@ import { createMessageWriter } from './message-writer'
 import { toMessageDto } from './messages.dto'
 import { createMessagesRepo } from './messages.repo'
 import { createRoomSequencer } from './room-sequencer'
+import { createThreadsRepo } from './threads.repo'
+import type { OwnStateDto, ThreadDto, ZThreadQuery } from '../contract/reactions'
+import type { MessageRow } from './messages.dto'
+import { createReactionsRepo } from '../reactions/reactions.repo'
 
 export type MessagesService = ReturnType<typeof createMessagesService>
+/** What the sequencer releases: a message, and for a reply its thread root's new state (issue 16). */
+type Outgoing = { seq: number; message: MessageDto; root?: MessageDto }
+const NOTHING_OWN: OwnStateDto = { vote: null, reactions: [] }
 type User = Extract<Viewer, { kind: 'user' }>
 const NOTICE_VIEWER: Viewer = { kind: 'guest', id: 'notice' }
 
@@ -47,7 +54,60 @@ export function createMessagesService({
 }) {
   const writer = createMessageWriter(pool)
   const repo = createMessagesRepo(pool)
-  const sequencer = createRoomSequencer<MessageDto>({ emit: (_roomId, message) => push.messageCreated(message) })
+  // A reply's broadcast carries its thread root's new state, sent right after the reply (issue 16).
+  const sequencer = createRoomSequencer<Outgoing>({
+    emit: (_roomId, { message, root }) => {
+      push.messageCreated(message)
+      if (root) push.messageUpdated(root)
+    },
+  })
+  const threads = createThreadsRepo(pool)
+  const reactions = createReactionsRepo(pool)
+
+  /** Rows to DTOs for one viewer, with a signed-in viewer's own votes and reactions (one query, if any). */
+  async function forViewer(viewer: Viewer, rows: MessageRow[]): Promise<MessageDto[]> {
+    if (viewer.kind !== 'user') return rows.map((row) => toMessageDto(row, viewer))
+    const touched = rows.filter((r) => r.upvotes + r.downvotes > 0 || r.reactions.length > 0).map((r) => r.id)
+    const own = touched.length > 0 ? await reactions.ownStates(viewer.id, touched) : new Map<string, OwnStateDto>()
+    return rows.map((row) => toMessageDto(row, viewer, own.get(row.id) ?? NOTHING_OWN))
+  }
+
+  /** Stores a reply and recomputes its thread's root in the same transaction (threads.repo.ts). */
+  async function insertReply(
+    viewer: User,
+    input: z.output<typeof ZSendMessage> & { replyTo: string },
+  ): Promise<{ message: MessageDto; root?: MessageDto; created: boolean }> {
+    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
+    if (existing) {
+      if (existing.roomId !== input.roomId) {
+        throw new AppError('conflict', {
+          message: 'This clientMsgId was already used for another message.',
+          fields: { clientMsgId: 'is already used' },
+        })
+      }
+      return { message: toMessageDto(existing, viewer), created: false }
+    }
+    await requireRoom(prisma, viewer, input.roomId, 'post')
+    const result = await threads.insertReply({
+      roomId: input.roomId,
+      authorId: viewer.id,
+      topic: input.topic,
+      content: input.content,
+      clientMsgId: input.clientMsgId,
+      replyTo: input.replyTo,
+      alsoInRoom: input.alsoInRoom,
+    })
+    if (result.stored) {
+      return { message: toMessageDto(result.reply, viewer), root: toMessageDto(result.root, viewer), created: true }
+    }
+    if (result.reason === 'missing') {
+      throw new AppError('not_found', { message: 'The message you replied to does not exist (any more).' })
+    }
+    // Skipped: the same clientMsgId committed meanwhile (a retry racing itself), or access was lost.
+    const stored = await repo.byClientMsgId(viewer.id, input.clientMsgId)
+    if (stored && stored.roomId === input.roomId) return { message: toMessageDto(stored, viewer), created: false }
+    throw new AppError('not_found')
+  }
 
   /** Stores the message (its seq assigned in the same statement), or finds the one already stored under the clientMsgId. */
   async function insert(
@@ -96,12 +156,15 @@ export function createMessagesService({
       await limits.spendLocal('messageSustained', viewer.id)
       const broadcast = sequencer.begin(input.roomId)
       try {
-        const result = await insert(viewer, input)
+        const { replyTo } = input
+        const result: { message: MessageDto; root?: MessageDto; created: boolean } = replyTo
+          ? await insertReply(viewer, { ...input, replyTo })
+          : await insert(viewer, input)
         // A retry that finds its message already stored broadcasts it again: the instance that stored
         // it may have died before its own broadcast. Clients drop the copies by seq.
-        broadcast(result.message)
+        broadcast({ seq: result.message.seq, message: result.message, root: result.root })
         if (result.created) onStored?.(result.message)
-        return result
+        return { message: result.message, created: result.created }
       } catch (err) {
         broadcast(null)
         throw err
@@ -114,15 +177,46 @@ export function createMessagesService({
     /** A page of history in ascending seq order; by seq cursor so concurrent sends never shift it. */
     async history(viewer: Viewer, roomId: string, query: z.output<typeof ZHistoryQuery>): Promise<HistoryDto> {
       await requireRoom(prisma, viewer, roomId, 'read')
+      if (query.order === 'top') {
+        // The top view (issue 16): by score, then newest first; a page by offset.
+        const rows = await threads.top(roomId, query.offset ?? 0, query.limit + 1)
+        const hasMore = rows.length > query.limit
+        return { messages: await forViewer(viewer, hasMore ? rows.slice(0, -1) : rows), hasMore }
+      }
       return this.page(viewer, roomId, query)
     },
 
     /** History without the access check, for callers that already hold the room (room:join). */
-    async page(viewer: Viewer, roomId: string, query: z.output<typeof ZHistoryQuery>): Promise<HistoryDto> {
+    async page(
+      viewer: Viewer,
+      roomId: string,
+      query: { before?: number; after?: number; limit: number },
+    ): Promise<HistoryDto> {
       const rows = await repo.bySeq(roomId, query, query.limit + 1)
       const hasMore = rows.length > query.limit
       const page = hasMore ? (query.after !== undefined ? rows.slice(0, -1) : rows.slice(1)) : rows
-      return { messages: page.map((row) => toMessageDto(row, viewer)), hasMore }
+      return { messages: await forViewer(viewer, page), hasMore }
+    },
+
+    /**
+     * A thread (issue 16): its root as it is now (a tombstone if deleted) and its replies after a seq,
+     * ascending. Any message of the thread names it.
+     */
+    async thread(
+      viewer: Viewer,
+      roomId: string,
+      messageId: string,
+      query: z.output<typeof ZThreadQuery>,
+    ): Promise<ThreadDto> {
+      await requireRoom(prisma, viewer, roomId, 'read')
+      const target = await threads.byId(roomId, messageId)
+      if (!target) throw new AppError('not_found')
+      const root = target.threadRootId ? await threads.byId(roomId, target.threadRootId) : target
+      if (!root) throw new AppError('not_found')
+      const rows = await threads.replies(root.id, query.after, query.limit + 1)
+      const hasMore = rows.length > query.limit
+      const [rootDto, ...replies] = await forViewer(viewer, [root, ...(hasMore ? rows.slice(0, -1) : rows)])
+      return { root: rootDto, replies, hasMore }
     },
 
     /**
@@ -134,7 +228,7 @@ export function createMessagesService({
       const rows = await repo.byRev(roomId, query.after, query.limit + 1)
       const hasMore = rows.length > query.limit
       const page = hasMore ? rows.slice(0, -1) : rows
-      return { changes: page.map((row) => toMessageDto(row, viewer)), rev: room.rev, hasMore }
+      return { changes: await forViewer(viewer, page), rev: room.rev, hasMore }
     },
 
     /** Edits your own message within the edit window; broadcasts its new state as `message:updated`. */
@@ -167,7 +261,7 @@ export function createMessagesService({
     async remove(viewer: Viewer, input: z.output<typeof ZDeleteMessage>): Promise<{ message: MessageDto }> {
       if (viewer.kind !== 'user') throw new AppError('unauthenticated')
       const room = await requireRoom(prisma, viewer, input.roomId, 'read')
-      const { row, changed } = await repo.change(input.roomId, input.messageId, (current) => {
+      const { row, changed, root } = await repo.change(input.roomId, input.messageId, (current) => {
         if (!current) throw new AppError('not_found')
         if (current.authorId !== viewer.id && !canManage(viewer, room)) {
           throw new AppError('forbidden', { message: 'You can only delete your own messages.' })
@@ -176,6 +270,8 @@ export function createMessagesService({
         return { topic: '', content: '', deleted: true }
       })
       if (changed) push.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+      // A deleted reply: its thread's root, recomputed in the same transaction (issue 16).
+      if (root) push.messageUpdated(toMessageDto(root, viewer))
       return { message: toMessageDto(row, viewer) }
     },
 
@@ -184,7 +280,8 @@ export function createMessagesService({
       const broadcast = sequencer.begin(roomId)
       try {
         const row = await repo.insertNotice(roomId, notice, `notice-${randomUUID()}`)
-        broadcast(row ? toMessageDto(row, NOTICE_VIEWER) : null) // notices carry no email to mask
+        // notices carry no email to mask
+        broadcast(row ? { seq: row.seq, message: toMessageDto(row, NOTICE_VIEWER) } : null)
       } catch (err) {
         broadcast(null)
         throw err

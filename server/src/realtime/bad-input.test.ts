@@ -40,6 +40,7 @@ import {
 import { framesCases } from './bad-input/frames.cases'
 import { limitsCases } from './bad-input/limits.cases'
 import { payloadsCases } from './bad-input/payloads.cases'
+import { reactionsCases } from './bad-input/reactions.cases'
 import { restAuthCases } from './bad-input/rest-auth.cases'
 import { restProfilesCases } from './bad-input/rest-profiles.cases'
 import { restMessagesCases } from './bad-input/rest-messages.cases'
@@ -54,6 +55,7 @@ const CATALOGUE: Case[] = [
   ...payloadsCases,
   ...limitsCases,
   ...textCases,
+  ...reactionsCases, // issue 16: socket cases first, then its REST ones
   ...restMessagesCases,
   ...restRoomsCases,
   ...restAuthCases,

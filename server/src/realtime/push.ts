@@ -2,6 +2,7 @@ import type { DirectDto } from '../contract/directs'
 import type { MessageDeletedDto, MessageDto } from '../contract/messages'
 import type { PresenceCounts } from '../contract/presence'
 import type { ProfileDto } from '../contract/profiles'
+import type { OwnStateChangedDto } from '../contract/reactions'
 import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
 import { maskEmail } from '../messages/messages.dto'
 import type { FilterDto } from '../contract/search'
@@ -53,6 +54,11 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
     /** A deletion: ids and rev only, never content (the same payload for every viewer). */
     messageDeleted({ roomId, id, seq, rev }: MessageDeletedDto) {
       io.to([...roomChannels(roomId), ...roomWatchChannels(roomId)]).emit('message:deleted', { roomId, id, seq, rev })
+    },
+
+    /** Your own vote and reactions on a message (issue 16): to every socket of yours, nobody else's. */
+    ownStateChanged(userId: string, payload: OwnStateChangedDto) {
+      io.to(userChannel(userId)).emit('mine:changed', payload)
     },
 
     /** Someone in the room (not `from` itself) started or stopped typing. */

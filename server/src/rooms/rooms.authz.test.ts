@@ -247,6 +247,99 @@ const MATRIX: Row[] = [
       direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
+  // --- Replies, votes and reactions (issue 16): readers read threads and counts, posters act.
+  {
+    name: 'POST /api/rooms/:id/messages (a reply)',
+    kind: 'rest',
+    run: onParticipantMessage(
+      rest(
+        'POST',
+        (c) => `/api/rooms/${c.roomId}/messages`,
+        (c) => ({ content: 'matrix reply', clientMsgId: clientMsgId(), replyTo: c.messageId }),
+      ),
+    ),
+    expect: {
+      public: { ...users(201, 201, 201, 201), ...rest401 },
+      private: { ...users(201, 201, 404, 404), ...rest401 },
+      direct: { ...users(201, 201, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/messages (top)',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/rooms/${c.roomId}/messages?order=top`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...restRead(true) },
+      private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/messages/:messageId/thread',
+    kind: 'rest',
+    run: onParticipantMessage(rest('GET', (c) => `/api/rooms/${c.roomId}/messages/${c.messageId}/thread`)),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...restRead(true) },
+      private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
+    },
+  },
+  {
+    name: 'POST /api/rooms/:id/messages/:messageId/vote',
+    kind: 'rest',
+    run: onParticipantMessage(
+      rest(
+        'POST',
+        (c) => `/api/rooms/${c.roomId}/messages/${c.messageId}/vote`,
+        () => ({ vote: 'up' }),
+      ),
+    ),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'POST /api/rooms/:id/messages/:messageId/reactions',
+    kind: 'rest',
+    run: onParticipantMessage(
+      rest(
+        'POST',
+        (c) => `/api/rooms/${c.roomId}/messages/${c.messageId}/reactions`,
+        () => ({ emoji: '👍' }),
+      ),
+    ),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'message:vote',
+    kind: 'socket',
+    run: onParticipantMessage(
+      socket('message:vote', (c) => ({ roomId: c.roomId, messageId: c.messageId, vote: 'down' })),
+    ),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  {
+    name: 'message:react',
+    kind: 'socket',
+    run: onParticipantMessage(
+      socket('message:react', (c) => ({ roomId: c.roomId, messageId: c.messageId, emoji: '🎉' })),
+    ),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
   {
     name: 'room:join',
     kind: 'socket',
@@ -649,7 +742,7 @@ describe('a private room you may not read looks exactly like no room', () => {
   test('same status and body over REST and socket as a random id', async () => {
     const roomId = await freshRoom('private')
     const missing = '5f0c6a36-2f0e-4a55-9d59-1d3b1a1b0c7e'
-    for (const path of ['', '/participants', '/messages']) {
+    for (const path of ['', '/participants', '/messages', '/messages?order=top']) {
       const hidden = await api(server.url, 'GET', `/api/rooms/${roomId}${path}`, { token: tokens.outsider })
       const absent = await api(server.url, 'GET', `/api/rooms/${missing}${path}`, { token: tokens.outsider })
       assert.equal(hidden.status, 404)

@@ -25,6 +25,14 @@ const msg = (over: Partial<MessageDto> = {}): MessageDto => {
     deletedAt: null,
     notice: null,
     clientMsgId: `c${n}`,
+    threadRootId: null,
+    alsoInRoom: false,
+    replyCount: 0,
+    lastReplyAt: null,
+    repliers: [],
+    upvotes: 0,
+    downvotes: 0,
+    reactions: [],
     ...over,
   }
 }

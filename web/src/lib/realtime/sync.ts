@@ -17,7 +17,9 @@ import { trackIdle } from '../state/idle.svelte'
 import { presence } from '../state/presence.svelte'
 import { rooms } from '../state/rooms.svelte'
 import { session } from '../state/session.svelte'
+import { threads } from '../state/threads.svelte'
 import { timelines } from '../state/timeline.svelte'
+import { topViews } from '../state/top.svelte'
 import { toasts } from '../state/toasts.svelte'
 import { ui } from '../state/ui.svelte'
 import { KEYS } from '../storage'
@@ -70,6 +72,8 @@ export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   rooms.selectedId = roomId
   if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
   if (previous === roomId) return
+  if (threads.current && threads.current.roomId !== roomId) threads.close()
+  if (topViews.current && topViews.current.roomId !== roomId) topViews.hide()
   if (socket.connected) socket.emit('room:leave', previous, noop)
   void joinRoom(roomId)
 }
@@ -114,6 +118,7 @@ function wire(): void {
       watchRooms(filters.watchedRooms, true)
       if (filters.openId) void filters.show(filters.openId)
     })
+    threads.current?.load().catch(() => {}) // a thread open across a reconnect is fetched again (issue 16)
   })
 
   socket.on('disconnect', (reason) => {
@@ -150,19 +155,21 @@ function wire(): void {
   socket.on('presence:changed', (counts) => {
     presence.counts = counts
   })
-  socket.on('message:created', (message) => {
-    timelines.find(message.roomId)?.receive(message)
-    filters.receive(message, { isNew: true })
-  })
-  socket.on('message:updated', (message) => {
-    timelines.find(message.roomId)?.receive(message)
-    filters.receive(message, { isNew: false })
-  })
-  socket.on('message:deleted', (deleted) => {
-    timelines.find(deleted.roomId)?.removed(deleted)
-    filters.deleted(deleted)
-  })
-  // Search (issue 17): saved filters follow every device of the account.
+  socket.on('message:created', (message) => timelines.find(message.roomId)?.receive(message))
+  socket.on('message:updated', (message) => timelines.find(message.roomId)?.receive(message))
+  socket.on('message:deleted', (deleted) => timelines.find(deleted.roomId)?.removed(deleted))
+  // Replies, votes and reactions (issue 16): the open thread follows the room's events; our own vote
+  // and reactions come from any tab of ours.
+  socket.on('message:created', (message) => threads.current?.receive(message))
+  socket.on('message:updated', (message) => threads.current?.receive(message))
+  socket.on('message:deleted', (deleted) => threads.current?.removed(deleted))
+  socket.on('message:updated', (message) => topViews.current?.receive(message))
+  socket.on('message:deleted', (deleted) => topViews.current?.removed(deleted.id))
+  socket.on('mine:changed', (change) => timelines.find(change.roomId)?.ownChanged(change))
+  // Search (issue 17): live filters evaluate every message event; saved filters follow every device.
+  socket.on('message:created', (message) => filters.receive(message, { isNew: true }))
+  socket.on('message:updated', (message) => filters.receive(message, { isNew: false }))
+  socket.on('message:deleted', (deleted) => filters.deleted(deleted))
   socket.on('filter:saved', (filter) => filters.upsert(filter))
   socket.on('filter:removed', ({ id }) => filters.removed(id))
   socket.on('room:presence', (p) => presence.setRoom(p))
@@ -185,6 +192,7 @@ function wire(): void {
     const room = rooms.list.find((r) => r.id === roomId)
     rooms.remove(roomId)
     timelines.delete(roomId)
+    if (threads.current?.roomId === roomId) threads.close()
     const expected = expectedRemovals.delete(roomId)
     if (!expected && room) toasts.info(`You no longer have access to ${room.name}.`)
     if (rooms.selectedId === roomId) {
@@ -208,6 +216,7 @@ function wire(): void {
       .find(rooms.selectedId)
       ?.catchUp()
       .catch(() => {})
+    threads.current?.load().catch(() => {})
   })
 
   socket.on('session:ended', ({ reason }) => {
@@ -335,6 +344,7 @@ async function identityChanged(): Promise<void> {
       replaceLocationWithLobby()
     }
     timelines.clear()
+    threads.close()
     presence.resetRooms()
     rooms.reset()
     filters.reset()

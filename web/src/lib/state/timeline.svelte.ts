@@ -1,5 +1,6 @@
 import type { Ack } from '@contract/events'
 import type { ChangesDto, HistoryDto, MessageDeletedDto, MessageDto } from '@contract/messages'
+import type { OwnStateChangedDto, OwnStateDto, Vote } from '@contract/reactions'
 import { ApiError, query, send } from '../api'
 import { newId } from '../ids'
 import { ACK_TIMEOUT_MS, ackFailed, socket, unwrap } from '../realtime/socket'
@@ -33,6 +34,8 @@ async function answered<T extends object>(emit: () => Promise<Ack<T>>): Promise<
   })
   return unwrap(ack)
 }
+
+const NO_OWN: OwnStateDto = { vote: null, reactions: [] }
 
 /** What a deleted message becomes: its place and author stay, its text goes. */
 const tombstone = (m: MessageDto, rev: number): MessageDto => ({
@@ -71,6 +74,12 @@ export class Timeline {
   scroll: ScrollPosition | null = null
   /** Every change of this room up to this rev is held (counted from the first room:join answer). */
   lastRev = 0
+  /**
+   * Replies, votes and reactions (issue 16): our own vote and reactions per message id, with the rev
+   * they are from. Room broadcasts never carry them; what we fetch does, and `mine:changed` brings
+   * what any tab of ours did. A state is replaced only by one of a higher rev.
+   */
+  own = $state.raw<Record<string, OwnStateDto & { rev: number }>>({})
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a buffer that is never rendered
   #ahead = new Map<number, MessageDto>()
   /** Revs above lastRev already applied; lastRev moves up through them once the hole below fills. */
@@ -98,6 +107,7 @@ export class Timeline {
    * missed. `roomRev` is the room's rev read before `recent`, so counting from it is safe.
    */
   async joined(recent: MessageDto[], roomRev: number): Promise<void> {
+    this.learnOwn(recent)
     if (!this.loaded) {
       // Live messages and our own acks that arrived before this answer wait in #ahead: keep those
       // after `recent` (and newer copies of those in it), and fetch any gap between them.
@@ -115,6 +125,7 @@ export class Timeline {
 
   /** A live `message:created` or `message:updated` (or our own command's ack): its current state. */
   receive(message: MessageDto): void {
+    this.learnOwn([message])
     const gap = this.#absorb([message])
     this.#noteRev(message.rev, true)
     if (gap || this.#behind()) this.catchUp().catch(() => {})
@@ -156,6 +167,7 @@ export class Timeline {
       const page = await send<HistoryDto>(
         `/api/rooms/${this.roomId}/messages${query({ before: first, limit: OLDER_PAGE })}`,
       )
+      this.learnOwn(page.messages)
       const older = page.messages.filter((m) => m.seq < (this.messages[0]?.seq ?? first))
       this.messages = [...older, ...this.messages]
       this.hasOlder = page.hasMore && older.length > 0
@@ -203,9 +215,61 @@ export class Timeline {
     this.receive(message)
   }
 
+  // --- Replies, votes and reactions (issue 16).
+
+  /** The room's timeline as shown: replies only when also sent to the room (as in Slack). */
+  get visible(): MessageDto[] {
+    return this.messages.filter((m) => m.threadRootId === null || m.alsoInRoom)
+  }
+
+  /** Our own vote and reactions on a message. */
+  ownOf(messageId: string): OwnStateDto {
+    return this.own[messageId] ?? NO_OWN
+  }
+
+  /** `mine:changed`: what a tab of ours did (this one included). */
+  ownChanged(change: OwnStateChangedDto): void {
+    this.#setOwn(change.messageId, change.rev, change)
+  }
+
+  /** Toggles our vote; the ack brings the new counts and our state. Not queued while offline. */
+  async vote(messageId: string, vote: Vote): Promise<MessageDto> {
+    const payload = { roomId: this.roomId, messageId, vote }
+    const { message } = await answered(() => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:vote', payload))
+    this.receive(message)
+    return message
+  }
+
+  /** Toggles our reaction with one emoji. */
+  async react(messageId: string, emoji: string): Promise<MessageDto> {
+    const payload = { roomId: this.roomId, messageId, emoji }
+    const { message } = await answered(() => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:react', payload))
+    this.receive(message)
+    return message
+  }
+
+  /** Sends a reply to a thread (stored once even if retried: one clientMsgId). */
+  async reply(replyTo: string, topic: string, content: string, alsoInRoom: boolean): Promise<MessageDto> {
+    const payload = { roomId: this.roomId, topic, content, clientMsgId: newId(), replyTo, alsoInRoom }
+    const { message } = await answered(() => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', payload))
+    this.receive(message)
+    return message
+  }
+
+  /** Our own state from messages we fetched (history, changes, a thread, the top view). */
+  learnOwn(messages: MessageDto[]): void {
+    for (const m of messages) if (m.mine) this.#setOwn(m.id, m.rev, m.mine)
+  }
+
+  #setOwn(messageId: string, rev: number, state: OwnStateDto): void {
+    const held = this.own[messageId]
+    if (held && held.rev > rev) return
+    this.own = { ...this.own, [messageId]: { vote: state.vote, reactions: state.reactions, rev } }
+  }
+
   /** The newest message of ours that can still be edited (Up-arrow in an empty composer). */
   lastEditable(userId: string): MessageDto | undefined {
-    return this.messages.findLast((m) => m.kind === 'user' && m.author?.id === userId && m.deletedAt === null)
+    return this.visible.findLast((m) => m.kind === 'user' && m.author?.id === userId && m.deletedAt === null)
   }
 
   dispose(): void {
@@ -218,6 +282,7 @@ export class Timeline {
       const page = await send<ChangesDto>(
         `/api/rooms/${this.roomId}/changes${query({ after: this.lastRev, limit: CATCH_UP_PAGE })}`,
       )
+      this.learnOwn(page.changes)
       this.#absorb(page.changes)
       more = page.hasMore && page.changes.length > 0
       // A full page covers the revs up to its last change (a change it skips was superseded by a later

@@ -126,3 +126,37 @@ test('a saturated generator invalidates the window', () => {
   assert.match(invalid[0], /generator 1 used 97% of a core/)
   assert.equal(warnings.length, 1)
 })
+
+// Search (issue 17): the search scenario at a tiny size — the peak with and without the search
+// indexes (ratios), multi-row seeding, every query kind through the API, the index sizes.
+test('a tiny run of the search scenario measures every query kind, the index sizes and the peak ratios', async () => {
+  const { runSearchBench, searchBenchOptions } = await import('./search')
+  const o = searchBenchOptions(['--quick', '--messages', '3000', '--queries', '2', '--pairs', '1'])
+  const small = tiny()
+  // Shorter windows than the smoke above: this runs the chat group twice (without, then with the indexes).
+  const chat = { ...small.chat, users: 10, steadyMs: 500, burstWindowMs: 500, peakMs: 500, peakSearchSteps: 0 }
+  const r = await runSearchBench(
+    {
+      ...o,
+      bench: { ...small, chat, login: { count: 1, rate: 10 }, systems: ['parlor-1'], scenarios: ['chat'] },
+      out: null,
+    },
+    () => {},
+  )
+  for (const kind of ['word', 'phrase', 'hashtag', 'substring', 'date range']) {
+    assert.ok((r.latencyMs[kind]?.p95 ?? 0) > 0, `${kind} measured`)
+    assert.ok((r.latencyMs[kind]?.hits ?? 0) > 0, `${kind} finds something`)
+  }
+  for (const name of ['Message_hashtags_idx', 'Message_words_idx', 'Message_content_trgm_idx', 'Message_createdAt_idx'])
+    assert.ok((r.indexBytes[name] ?? 0) > 0, `${name} size`)
+  assert.deepEqual(
+    r.peak.runs.map((x) => [x.indexes, x.valid]),
+    [
+      [false, true],
+      [true, true],
+    ],
+  )
+  assert.equal(typeof r.peak.ratios.persistedMsgPerSec, 'number')
+  assert.equal(typeof r.peak.ratios.serverCpuUsPerDelivery, 'number')
+  assert.match(r.table, /with ÷ without/)
+})

@@ -48,6 +48,9 @@ import { ephemeralFeature } from './ephemeral/ephemeral.feature'
 import { createEphemeralService } from './ephemeral/ephemeral.service'
 import { escalationsFeature } from './escalations/escalations.feature'
 import { createEscalationsService } from './escalations/escalations.service'
+import { createFiltersService } from './search/filters.service'
+import { searchFeature } from './search/search.feature'
+import { createSearchService } from './search/search.service'
 
 export type { RedisClients }
 
@@ -213,6 +216,15 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     ephemeralFeature({ ephemeral }),
     escalationsFeature({ escalations, authenticate, requireUser }),
     commandsFeature({ commands, requireUser, track }),
+    // Search (issue 17)
+    searchFeature({
+      prisma,
+      search: createSearchService({ prisma, pool, limits }),
+      filters: createFiltersService({ prisma, push }),
+      limits,
+      authenticate,
+      requireUser,
+    }),
     profilesFeature({ profiles, requireUser }), // issue 19
     directsFeature({ directs, requireUser }), // issue 19
     reactionsFeature({ reactions, requireUser, track }),

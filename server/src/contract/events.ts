@@ -6,6 +6,7 @@ import type { PresenceCounts } from './presence'
 import type { ProfileDto } from './profiles'
 import type { OwnStateChangedDto, TReactMessage, TVoteMessage } from './reactions'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
+import type { FilterDto, TWatchRooms } from './search'
 
 /**
  * Every ack has this shape: `{ ok: true, ...result }` or `{ ok: false, error }`.
@@ -29,6 +30,12 @@ export type ClientToServerEvents = {
   'room:leave': (roomId: string, ack: AckFn) => void
   /** Tell the room you are (or stopped) typing. */
   'typing:set': (payload: TTyping, ack: AckFn) => void
+  // Search (issue 17)
+  /**
+   * Receive the new, edited and deleted messages of these rooms (live filters) without viewing them;
+   * replaces the previous list. Rooms you may not read are left out, exactly like missing ones.
+   */
+  'rooms:watch': (payload: TWatchRooms, ack: AckFn<{ roomIds: string[] }>) => void
   // Votes and reactions (issue 16): toggles; acked with the message's new state (and your own).
   /** Vote up or down; the same vote again removes it. Broadcasts `message:updated` with the new counts. */
   'message:vote': (payload: TVoteMessage, ack: AckFn<{ message: MessageDto }>) => void
@@ -49,6 +56,7 @@ export const CLIENT_EVENTS = [
   'room:join',
   'room:leave',
   'typing:set',
+  'rooms:watch',
   'message:vote',
   'message:react',
   'ephemeral:send',
@@ -85,6 +93,11 @@ export type ServerToClientEvents = {
    * `GET /api/rooms/:id/changes?after=<last rev you hold>` for every room you have open.
    */
   'sync:required': () => void
+  // Search (issue 17)
+  /** One of your saved filters was created or changed (on any of your devices). */
+  'filter:saved': (filter: FilterDto) => void
+  /** One of your saved filters was deleted. */
+  'filter:removed': (payload: { id: string }) => void
   /** Your own vote or reactions on a message changed (on this tab or another of yours): to your sockets only. */
   'mine:changed': (payload: OwnStateChangedDto) => void
   /** An ephemeral message, to the sockets viewing its room when it was sent; never sent again. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { serveEmbedded } from './embedded-server'
 
 /** Prisma's pool on the embedded database. Sessions take turns on PGlite's one backend, so more buys nothing. */
@@ -33,7 +34,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   // Absolute: the first-start child runs in this module's folder, and DATA_DIR is usually relative (./data).
   const pgdata = resolve(dataDir, 'pglite')
   if (!existsSync(join(pgdata, 'PG_VERSION'))) await initInChildProcess(pgdata)
-  const db = await PGlite.create(pgdata, { startParams: START_PARAMS })
+  // pg_trgm: the search indexes (the migration creates the extension; PGlite must have it loaded).
+  const db = await PGlite.create(pgdata, { startParams: START_PARAMS, extensions: { pg_trgm } })
   const server = await serveEmbedded(db)
   return {
     url: `postgresql://postgres:postgres@${server.address}/postgres?sslmode=disable`,

@@ -210,3 +210,19 @@ test('connections per address are capped', async () => {
     await server.stop()
   }
 })
+
+// Search (issue 17)
+test('search is limited per user and per guest, across instances, with retryAfter', async () => {
+  const user = await directUser(a)
+  const guest = (await api(a.url, 'POST', '/api/auth/guest')).body as { token: string } | null
+  for (const token of [user.token, guest?.token].filter(Boolean) as string[]) {
+    const statuses: number[] = []
+    for (let i = 0; i < LIMITS.search.points + 2; i++) {
+      const res = await api(i % 2 ? b.url : a.url, 'GET', `/api/search?q=anything${i}`, { token })
+      statuses.push(res.status)
+      if (res.status === 429) assert.ok(res.body.error.retryAfter > 0)
+    }
+    assert.equal(statuses.filter((s) => s === 200).length, LIMITS.search.points)
+    assert.deepEqual(statuses.slice(-2), [429, 429])
+  }
+})

@@ -26,6 +26,11 @@ export const LIMITS = {
   roomJoin: { points: 60, duration: 60 },
   /** typing:set per user. */
   typing: { points: 60, duration: 60 },
+  // Search (issue 17)
+  /** Searches (and filter history pages) per user or guest. */
+  search: { points: 30, duration: 60 },
+  /** rooms:watch per user or guest (sent when the room list or the filters change). */
+  roomWatch: { points: 30, duration: 60 },
 } as const satisfies Record<string, { points: number; duration: number }>
 
 export type LimitName = keyof typeof LIMITS

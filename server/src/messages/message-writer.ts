@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { extractHashtags } from '../contract/search-query'
 import { canReadSql } from '../rooms/rooms.access'
 import { messageColumns, type MessageRow, messagesWithAuthor } from './messages.dto'
 
@@ -26,8 +27,8 @@ export type MessageWriter = {
  */
 const INSERT_BATCH = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[])
-    WITH ORDINALITY AS t("roomId", "authorId", "topic", "content", "clientMsgId", "ord")
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
+    WITH ORDINALITY AS t("roomId", "authorId", "topic", "content", "clientMsgId", "tags", "ord")
 ),
 locked AS MATERIALIZED (
   SELECT r."id", r."isPrivate" FROM "Room" r
@@ -49,8 +50,9 @@ bumped AS (
   RETURNING r."id", r."lastSeq" - c."count" AS "base", r."rev" - c."count" AS "revBase"
 ),
 inserted AS (
-  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId")
-  SELECT a."roomId", b."base" + a."n", b."revBase" + a."n", a."authorId", a."topic", a."content", a."clientMsgId"
+  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId", "hashtags")
+  SELECT a."roomId", b."base" + a."n", b."revBase" + a."n", a."authorId", a."topic", a."content", a."clientMsgId",
+    string_to_array(a."tags", ' ')
   FROM allowed a JOIN bumped b ON b."id" = a."roomId"
   RETURNING *
 )
@@ -68,8 +70,8 @@ WITH room AS (
   RETURNING r."id", r."lastSeq", r."rev"
 ),
 inserted AS (
-  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId")
-  SELECT room."id", room."lastSeq", room."rev", $2::uuid, $3, $4, $5 FROM room
+  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId", "hashtags")
+  SELECT room."id", room."lastSeq", room."rev", $2::uuid, $3, $4, $5, $6::text[] FROM room
   RETURNING *
 )
 SELECT ${messageColumns} FROM ${messagesWithAuthor('inserted')}`
@@ -99,13 +101,15 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
 
   async function insert(batch: Pending[]): Promise<Map<string, WriteResult>> {
     if (batch.length === 1) return insertOne(batch[0].message)
-    const cols: string[][] = [[], [], [], [], []]
+    const cols: string[][] = [[], [], [], [], [], []]
     for (const { message: m } of batch) {
       cols[0].push(m.roomId)
       cols[1].push(m.authorId)
       cols[2].push(m.topic)
       cols[3].push(m.content)
       cols[4].push(m.clientMsgId)
+      // The hashtags (search), space-separated: a tag never holds a space, and unnest cannot take an array per row.
+      cols[5].push(extractHashtags(m.content).join(' '))
     }
     const { rows } = await pool.query<MessageRow>({ name: 'parlor_insert_messages', text: INSERT_BATCH, values: cols })
     return byKey(rows)
@@ -116,7 +120,7 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
       const { rows } = await pool.query<MessageRow>({
         name: 'parlor_insert_message',
         text: INSERT_ONE,
-        values: [m.roomId, m.authorId, m.topic, m.content, m.clientMsgId],
+        values: [m.roomId, m.authorId, m.topic, m.content, m.clientMsgId, extractHashtags(m.content)],
       })
       return byKey(rows)
     } catch (err) {

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { SystemNotice } from '../contract/messages'
+import { extractHashtags } from '../contract/search-query'
 import { messageColumns, type MessageRow, messagesWithAuthor } from './messages.dto'
 import { THREAD_SUMMARY } from './threads.repo'
 
@@ -76,13 +77,13 @@ export function createMessagesRepo(pool: pg.Pool) {
         const { rows: changed } = await client.query<MessageRow>(
           `WITH room AS (UPDATE "Room" SET "rev" = "rev" + 1 WHERE "id" = $2 RETURNING "rev"),
            changed AS (
-             UPDATE "Message" SET "topic" = $3, "content" = $4, "rev" = (SELECT "rev" FROM room),
+             UPDATE "Message" SET "topic" = $3, "content" = $4, "hashtags" = $6::text[], "rev" = (SELECT "rev" FROM room),
                "editedAt" = CASE WHEN $5::boolean THEN "editedAt" ELSE now() END,
                "deletedAt" = CASE WHEN $5::boolean THEN now() ELSE NULL END,
                "notice" = CASE WHEN $5::boolean THEN NULL ELSE "notice" END
              WHERE "id" = $1 RETURNING *)
            SELECT ${messageColumns} FROM ${messagesWithAuthor('changed')}`,
-          [messageId, roomId, next.topic, next.content, next.deleted],
+          [messageId, roomId, next.topic, next.content, next.deleted, extractHashtags(next.content)],
         )
         const root = rootId ? (await client.query<MessageRow>(THREAD_SUMMARY, [rootId, roomId])).rows[0] : undefined
         await client.query('COMMIT')

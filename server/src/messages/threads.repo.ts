@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { extractHashtags } from '../contract/search-query'
 import { canReadSql } from '../rooms/rooms.access'
 import { messageColumns, type MessageRow, messagesWithAuthor } from './messages.dto'
 
@@ -39,8 +40,8 @@ WITH room AS (
   RETURNING r."id", r."lastSeq", r."rev"
 ),
 inserted AS (
-  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId", "threadRootId", "alsoInRoom")
-  SELECT room."id", room."lastSeq", room."rev", $2::uuid, $3, $4, $5, $6::uuid, $7 FROM room
+  INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId", "threadRootId", "alsoInRoom", "hashtags")
+  SELECT room."id", room."lastSeq", room."rev", $2::uuid, $3, $4, $5, $6::uuid, $7, $8::text[] FROM room
   RETURNING *
 )
 SELECT ${messageColumns} FROM ${messagesWithAuthor('inserted')}`
@@ -101,6 +102,7 @@ export function createThreadsRepo(pool: pg.Pool) {
             r.clientMsgId,
             root.id,
             r.alsoInRoom,
+            extractHashtags(r.content),
           ])
           reply = rows[0]
         } catch (err) {

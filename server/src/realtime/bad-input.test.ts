@@ -47,6 +47,7 @@ import { restProfilesCases } from './bad-input/rest-profiles.cases'
 import { restMessagesCases } from './bad-input/rest-messages.cases'
 import { restRoomsCases } from './bad-input/rest-rooms.cases'
 import { restSearchCases } from './bad-input/rest-search.cases'
+import { messageSearchCases } from './bad-input/message-search.cases' // Search (issue 17)
 import { textCases } from './bad-input/text.cases'
 
 // The case files (./bad-input/*.cases.ts), socket groups first, then REST; the order is the run order.
@@ -61,6 +62,7 @@ const CATALOGUE: Case[] = [
   ...restRoomsCases,
   ...restAuthCases,
   ...restSearchCases,
+  ...messageSearchCases,
   ...restProfilesCases, // issue 19
 ]
 

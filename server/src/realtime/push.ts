@@ -6,7 +6,16 @@ import type { ProfileDto } from '../contract/profiles'
 import type { OwnStateChangedDto } from '../contract/reactions'
 import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
 import { maskEmail } from '../messages/messages.dto'
-import { roomChannels, roomGuestChannel, roomUserChannel, userChannel } from './channels'
+import type { FilterDto } from '../contract/search'
+import {
+  roomChannels,
+  roomGuestChannel,
+  roomUserChannel,
+  roomWatchChannels,
+  roomWatchGuestChannel,
+  roomWatchUserChannel,
+  userChannel,
+} from './channels'
 import type { AppServer, AppSocket } from './io.types'
 
 /** Who learns about a room change: everyone connected (public rooms) or these users' sockets. */
@@ -32,8 +41,9 @@ const forGuests = (message: MessageDto): MessageDto =>
 export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (roomId: string) => void }) {
   /** Sends a message-shaped event to a room, projected for users and for guests. */
   const toRoom = (event: 'message:created' | 'message:updated', message: MessageDto) => {
-    io.to(roomUserChannel(message.roomId)).emit(event, message)
-    io.to(roomGuestChannel(message.roomId)).emit(event, forGuests(message))
+    // The watch channels (live filters) ride in the same broadcast: one publish, each socket gets one copy.
+    io.to([roomUserChannel(message.roomId), roomWatchUserChannel(message.roomId)]).emit(event, message)
+    io.to([roomGuestChannel(message.roomId), roomWatchGuestChannel(message.roomId)]).emit(event, forGuests(message))
   }
 
   return {
@@ -44,7 +54,7 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
 
     /** A deletion: ids and rev only, never content (the same payload for every viewer). */
     messageDeleted({ roomId, id, seq, rev }: MessageDeletedDto) {
-      io.to(roomChannels(roomId)).emit('message:deleted', { roomId, id, seq, rev })
+      io.to([...roomChannels(roomId), ...roomWatchChannels(roomId)]).emit('message:deleted', { roomId, id, seq, rev })
     },
 
     /** Your own vote and reactions on a message (issue 16): to every socket of yours, nobody else's. */
@@ -76,12 +86,13 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
      * the adapter's single ordered channel, so nothing broadcast to the room afterwards reaches them.
      */
     roomRemoved(roomId: string, audience: Audience) {
+      const channels = [...roomChannels(roomId), ...roomWatchChannels(roomId)]
       if (audience === 'everyone') {
-        io.in(roomChannels(roomId)).socketsLeave(roomChannels(roomId))
+        io.in(channels).socketsLeave(channels)
         io.emit('room:removed', { roomId })
       } else if (audience.length > 0) {
         const targets = audience.map(userChannel)
-        io.in(targets).socketsLeave(roomChannels(roomId))
+        io.in(targets).socketsLeave(channels)
         io.to(targets).emit('room:removed', { roomId })
       }
       accessRevoked(roomId)
@@ -101,6 +112,17 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
     syncRequired(scope: 'local' | 'cluster') {
       if (scope === 'local') io.local.emit('sync:required')
       else io.emit('sync:required')
+    },
+
+    // Search (issue 17)
+    /** A saved filter was created or changed: to its owner's sockets (every device and tab). */
+    filterSaved(userId: string, filter: FilterDto) {
+      io.to(userChannel(userId)).emit('filter:saved', filter)
+    },
+
+    /** A saved filter was deleted: to its owner's sockets. */
+    filterRemoved(userId: string, id: string) {
+      io.to(userChannel(userId)).emit('filter:removed', { id })
     },
 
     /** The user's tokens were revoked (or the account deleted): tell their sockets and cut them, on every instance. */

@@ -454,6 +454,93 @@ const MATRIX: Row[] = [
       direct: { ...users(200, 200, 404, 404), ...restRead(false) },
     },
   },
+  // Search (issue 17)
+  {
+    name: 'GET /api/search (roomId)',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/search?q=matrix&roomId=${c.roomId}`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...restRead(true) },
+      private: { ...users(200, 200, 404, 404), ...restRead(false) },
+      direct: { ...users(200, 200, 404, 404), ...restRead(false) },
+    },
+  },
+  {
+    name: 'GET /api/search (a word only in this room)',
+    kind: 'rest',
+    run: async (ctx) => {
+      const word = `w${clientMsgId()}`
+      const sent = await api(server.url, 'POST', `/api/rooms/${ctx.roomId}/messages`, {
+        token: sessions.creator.token,
+        body: { content: `matrix ${word}`, clientMsgId: clientMsgId() },
+      })
+      assert.equal(sent.status, 201)
+      const res = await api(server.url, 'GET', `/api/search?q=${word}`, { token: ctx.token })
+      if (res.status !== 200) return res.status
+      return res.body.results.length > 0 ? 'found' : 'none'
+    },
+    expect: {
+      public: {
+        ...users('found', 'found', 'found', 'found'),
+        guest: 'found',
+        anonymous: 'found',
+        expired: 401,
+        forged: 401,
+      },
+      private: {
+        ...users('found', 'found', 'none', 'none'),
+        guest: 'none',
+        anonymous: 'none',
+        expired: 401,
+        forged: 401,
+      },
+      direct: {
+        ...users('found', 'found', 'none', 'none'),
+        guest: 'none',
+        anonymous: 'none',
+        expired: 401,
+        forged: 401,
+      },
+    },
+  },
+  {
+    name: 'POST /api/filters (roomId)',
+    kind: 'rest',
+    run: rest(
+      'POST',
+      () => '/api/filters',
+      (c) => ({ name: 'matrix', query: 'matrix', roomId: c.roomId }),
+    ),
+    expect: {
+      public: { ...users(201, 201, 201, 201), ...rest401 },
+      private: { ...users(201, 201, 404, 404), ...rest401 },
+      direct: { ...users(201, 201, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'rooms:watch',
+    kind: 'socket',
+    run: async (ctx) => {
+      let s: Awaited<ReturnType<typeof connect>>
+      try {
+        s = await connect(server.url, ctx.token)
+      } catch {
+        return 'refused'
+      }
+      try {
+        const res = await ack(s, 'rooms:watch', { roomIds: [ctx.roomId] })
+        if (!res.ok) return res.error.code
+        return (res as unknown as { roomIds: string[] }).roomIds.includes(ctx.roomId) ? 'watching' : 'left out'
+      } finally {
+        s.close()
+      }
+    },
+    expect: {
+      public: { ...users('watching', 'watching', 'watching', 'watching'), ...sock('watching') },
+      private: { ...users('watching', 'watching', 'left out', 'left out'), ...sock('left out') },
+      direct: { ...users('watching', 'watching', 'left out', 'left out'), ...sock('left out') },
+    },
+  },
 ]
 
 /** Routes that are not about one room, each tested by role here too (expected status per role). */
@@ -529,7 +616,35 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
     run: async (token) => (await api(server.url, 'GET', '/api/auth/me', { token })).status,
     expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
+  // Search (issue 17): saved filters belong to the creator's account; anyone else's answer is 404.
+  {
+    name: 'GET /api/filters',
+    run: async (token) => (await api(server.url, 'GET', '/api/filters', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'PATCH /api/filters/:filterId',
+    run: async (token) =>
+      (await api(server.url, 'PATCH', `/api/filters/${await creatorsFilter()}`, { token, body: { name: 'renamed' } }))
+        .status,
+    expect: { ...users(200, 404, 404, 404), ...rest401 },
+  },
+  {
+    name: 'DELETE /api/filters/:filterId',
+    run: async (token) => (await api(server.url, 'DELETE', `/api/filters/${await creatorsFilter()}`, { token })).status,
+    expect: { ...users(204, 404, 404, 404), ...rest401 },
+  },
 ]
+
+/** A new saved filter of the creator's (the target of the filter rows). */
+async function creatorsFilter(): Promise<string> {
+  const res = await api(server.url, 'POST', '/api/filters', {
+    token: sessions.creator.token,
+    body: { name: 'matrix', query: 'matrix' },
+  })
+  assert.equal(res.status, 201)
+  return res.body.filter.id
+}
 
 /** Routes open to anyone by design (tested in their own suites). */
 const OPEN_ROUTES = [

@@ -11,6 +11,8 @@ import {
 } from '../router'
 import { asides, commandLists, escalations } from '../state/commands.svelte'
 import { connection } from '../state/connection.svelte'
+import { filters, watchKey } from '../state/filters.svelte'
+import { search } from '../state/search.svelte'
 import { directs } from '../state/directs.svelte'
 import { trackIdle } from '../state/idle.svelte'
 import { presence } from '../state/presence.svelte'
@@ -66,6 +68,8 @@ export async function start(): Promise<void> {
 export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   ui.settings = false
   const previous = rooms.selectedId
+  filters.close() // Search (issue 17): a room replaces an open filter or search hit
+  search.focus = null
   rooms.selectedId = roomId
   if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
   if (previous === roomId) return
@@ -105,9 +109,16 @@ function wire(): void {
   socket.on('connect', () => {
     connection.online()
     connectedToken = session.token
-    void loadRooms()
+    const loaded = loadRooms()
     if (session.isUser) void loadDirects()
     void joinRoom(rooms.selectedId)
+    // Search (issue 17): the filters, the rooms they watch, and the open one's history (which also
+    // covers whatever arrived while we were away).
+    filters.watchedKey = null // a new connection watches nothing until told
+    void Promise.all([loaded, loadFilters()]).then(() => {
+      watchRooms(filters.watchedRooms, true)
+      if (filters.openId) void filters.show(filters.openId)
+    })
     threads.current?.load().catch(() => {}) // a thread open across a reconnect is fetched again (issue 16)
     if (session.isUser) escalations.loadMine().catch(noop) // issue 20: the creator's open escalations
   })
@@ -157,6 +168,12 @@ function wire(): void {
   socket.on('message:updated', (message) => topViews.current?.receive(message))
   socket.on('message:deleted', (deleted) => topViews.current?.removed(deleted.id))
   socket.on('mine:changed', (change) => timelines.find(change.roomId)?.ownChanged(change))
+  // Search (issue 17): live filters evaluate every message event; saved filters follow every device.
+  socket.on('message:created', (message) => filters.receive(message, { isNew: true }))
+  socket.on('message:updated', (message) => filters.receive(message, { isNew: false }))
+  socket.on('message:deleted', (deleted) => filters.deleted(deleted))
+  socket.on('filter:saved', (filter) => filters.upsert(filter))
+  socket.on('filter:removed', ({ id }) => filters.removed(id))
   socket.on('room:presence', (p) => presence.setRoom(p))
   socket.on('typing:changed', ({ roomId, username, typing }) => presence.setTyping(roomId, username, typing))
 
@@ -247,6 +264,46 @@ async function loadRooms(): Promise<void> {
   }
 }
 
+// Search (issue 17) ----------------------------------------------------------------------------------
+
+async function loadFilters(): Promise<void> {
+  try {
+    await filters.load()
+  } catch (err) {
+    if (socket.connected) toasts.error(errorMessage(err))
+  }
+}
+
+let watching: string | null = null
+/**
+ * Tells the server which rooms the filters need live (`rooms:watch`), when that set changes and on
+ * every connect (the server forgets on disconnect).
+ */
+export function watchRooms(roomIds: string[], force = false): void {
+  const key = watchKey(roomIds)
+  if (!socket.connected || (!force && key === watching)) return
+  watching = key
+  socket.emit('rooms:watch', { roomIds: roomIds.slice(0, 500) }, (ack) => {
+    if (!ack.ok || watching !== key) return
+    filters.watchedKey = key
+    // Messages sent before the server had the new list reached nobody here: the open filter re-reads.
+    if (filters.openId) void filters.refresh()
+  })
+}
+
+/** Opens a saved filter in place of the room's conversation. */
+export function openFilter(id: string): void {
+  search.focus = null
+  void filters.show(id)
+}
+
+/** Opens a search hit: its room, showing the messages around it. */
+export function openHit(message: import('@contract/messages').MessageDto, marks: [number, number][]): void {
+  filters.close()
+  openRoom(message.roomId)
+  search.focus = { message, marks }
+}
+
 async function loadDirects(): Promise<void> {
   try {
     await directs.load()
@@ -310,6 +367,8 @@ async function identityChanged(): Promise<void> {
     commandLists.clear()
     presence.resetRooms()
     rooms.reset()
+    filters.reset()
+    search.reset()
     directs.reset()
     await reconnect() // the connect handler reloads the rooms
   } finally {

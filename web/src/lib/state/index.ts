@@ -12,3 +12,6 @@ export { type Toast, toasts } from './toasts.svelte'
 export { TopView, topViews } from './top.svelte'
 export { ui } from './ui.svelte'
 export { type Aside, asides, commandLists, escalations, runCommand, sendEphemeral } from './commands.svelte'
+// Search (issue 17)
+export { filters, type FilterView } from './filters.svelte'
+export { search, searchPage, timeZone } from './search.svelte'

@@ -77,7 +77,13 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     userTtlSeconds: config.JWT_TTL_SECONDS,
     guestTtlSeconds: config.GUEST_TTL_SECONDS,
   })
-  const auth = createAuthService({ prisma, passwords, tokens })
+  // reactions is created below; an account's deletion takes its votes and reactions back first.
+  const auth = createAuthService({
+    prisma,
+    passwords,
+    tokens,
+    beforeAccountDeleted: (userId) => reactions.withdrawAll(userId),
+  })
 
   const metrics = createMetrics(config.instanceId)
   const limits = createLimits({

@@ -83,6 +83,37 @@ describe('sign out every other session', () => {
 })
 
 describe('delete account', () => {
+  test('its votes and reactions are taken back: counts recomputed in the database and broadcast live', async () => {
+    const [owner, leaving, watcher] = await Promise.all([one.user(), one.user(), one.user()])
+    const room = await one.room({ by: owner, private: true, with: [leaving, watcher] })
+    const posted = await one.api('POST', `/api/rooms/${room.id}/messages`, {
+      token: owner.token,
+      body: { content: 'vote on me', clientMsgId: clientMsgId() },
+    })
+    const m = posted.body.message
+    const on = (who: typeof owner, path: string, body: object) =>
+      one.api('POST', `/api/rooms/${room.id}/messages/${m.id}/${path}`, { token: who.token, body })
+    assert.equal((await on(leaving, 'vote', { vote: 'up' })).status, 200)
+    assert.equal((await on(watcher, 'vote', { vote: 'up' })).status, 200)
+    assert.equal((await on(leaving, 'reactions', { emoji: '🎉' })).status, 200)
+
+    const watching = await two.socket(watcher)
+    const joined = await new Promise<{ ok: boolean }>((resolve) => watching.emit('room:join', room.id, resolve))
+    assert.ok(joined.ok)
+    const updated = nextEvent(watching, 'message:updated')
+    const res = await one.api('DELETE', '/api/auth/account', {
+      token: leaving.token,
+      body: { currentPassword: password },
+    })
+    assert.equal(res.status, 204)
+    const live = (await updated) as { id: string; upvotes: number; downvotes: number; reactions: unknown[] }
+    assert.equal(live.id, m.id)
+    assert.deepEqual([live.upvotes, live.downvotes, live.reactions], [1, 0, []], 'the other instance hears it')
+    const stored = await one.prisma.message.findUniqueOrThrow({ where: { id: m.id } })
+    assert.deepEqual([stored.upvotes, stored.downvotes, stored.reactions], [1, 0, []])
+    watching.close()
+  })
+
   test('needs the current password; then it cannot log in, its sockets are cut on every instance, its messages stay without an author', async () => {
     const [a, b] = await Promise.all([one.user(), one.user()])
     const dm = await one.api('POST', '/api/dms', { token: a.token, body: { usernames: [b.user.username] } })

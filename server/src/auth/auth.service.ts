@@ -18,10 +18,13 @@ export function createAuthService({
   prisma,
   passwords,
   tokens,
+  beforeAccountDeleted = async () => {},
 }: {
   prisma: PrismaClient
   passwords: Passwords
   tokens: Tokens
+  /** Takes back what is counted, not owned, by the account (its votes and reactions) before it goes. */
+  beforeAccountDeleted?: (userId: string) => Promise<void>
 }) {
   const session = (user: User): SessionDto => ({ token: tokens.signUser(user), user: toUserDto(user) })
 
@@ -116,6 +119,7 @@ export function createAuthService({
      */
     async deleteAccount(userId: string, currentPassword: string): Promise<void> {
       await verifyCurrent(userId, currentPassword)
+      await beforeAccountDeleted(userId)
       await prisma.user.deleteMany({ where: { id: userId } })
     },
 

@@ -132,6 +132,44 @@ export function createReactionsRepo(pool: pg.Pool) {
       })
     },
 
+    /**
+     * Takes back every vote and reaction of a user (their account is being deleted) and recounts each
+     * message they touched, in one transaction, locking the messages in id order (so it cannot
+     * deadlock with toggles, which lock one message). Returns the recounted messages, to broadcast.
+     */
+    async withdrawAll(userId: string): Promise<MessageRow[]> {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const { rows: touched } = await client.query<{ id: string; roomId: string }>(
+          `SELECT m."id", m."roomId" FROM "Message" m
+           WHERE m."id" IN (SELECT "messageId" FROM "MessageVote" WHERE "userId" = $1
+                            UNION SELECT "messageId" FROM "MessageReaction" WHERE "userId" = $1)
+           ORDER BY m."id" FOR UPDATE OF m`,
+          [userId],
+        )
+        await client.query(`DELETE FROM "MessageVote" WHERE "userId" = $1`, [userId])
+        await client.query(`DELETE FROM "MessageReaction" WHERE "userId" = $1`, [userId])
+        const recounted: MessageRow[] = []
+        for (const m of touched) {
+          const { rows } = await client.query<MessageRow & { myVote: unknown; myReactions: unknown }>(RECOUNT, [
+            m.id,
+            m.roomId,
+            userId,
+          ])
+          const { myVote: _vote, myReactions: _reactions, ...row } = rows[0]
+          recounted.push(row)
+        }
+        await client.query('COMMIT')
+        return recounted
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+
     /** The user's own vote and reactions on these messages (only messages with some are in the map). */
     ownStates: (userId: string, messageIds: string[]) => ownStates(pool, userId, messageIds),
   }

@@ -75,5 +75,17 @@ export function createReactionsService({ pool, push, limits }: { pool: pg.Pool; 
       run(viewer, input.roomId, (userId) =>
         oneAtATime(input.messageId, () => repo.toggleReaction(input.roomId, input.messageId, userId, input.emoji)),
       ),
+
+    /**
+     * An account is being deleted: its votes and reactions are taken back and every message it had
+     * touched is recounted and broadcast with its new counts (the rows would otherwise go by cascade,
+     * leaving the counts too high until the next toggle).
+     */
+    async withdrawAll(userId: string): Promise<void> {
+      for (const row of await repo.withdrawAll(userId)) push.messageUpdated(toMessageDto(row, ROOM_VIEWER))
+    },
   }
 }
+
+/** A room broadcast as signed-in people receive it (no one's own state); push masks emails for guests. */
+const ROOM_VIEWER: Viewer = { kind: 'user', id: 'room', username: '', email: '' }

@@ -16,6 +16,9 @@ class Directs {
   /** Profiles by user id: the members of the conversations, plus anyone whose card was opened. */
   profiles = $state<Record<string, ProfileDto>>({})
   #generation = 0
+  /** Counts live profile updates; `#updatedAt` holds the count at each person's latest one. */
+  #updates = 0
+  #updatedAt = new Map<string, number>()
 
   has(roomId: string): boolean {
     return this.list.some((c) => c.room.id === roomId)
@@ -39,9 +42,11 @@ class Directs {
 
   async load(): Promise<void> {
     const generation = this.#generation
+    const since = this.#updates
     const { conversations } = await send<{ conversations: DirectDto[] }>('/api/dms')
     if (generation !== this.#generation) return
-    for (const c of conversations) this.#remember(c)
+    // A `user:updated` that arrived while this list was on its way is newer than the list's copy.
+    for (const c of conversations) this.#remember(c, since)
     this.list = conversations
   }
 
@@ -74,6 +79,7 @@ class Directs {
 
   /** A `user:updated`, or a profile fetched for a card. */
   setProfile(profile: ProfileDto): void {
+    this.#updatedAt.set(profile.id, ++this.#updates)
     this.profiles[profile.id] = profile
   }
 
@@ -97,10 +103,12 @@ class Directs {
     this.#generation += 1
     this.list = []
     this.profiles = {}
+    this.#updatedAt.clear()
   }
 
-  #remember(conversation: DirectDto): void {
-    for (const m of conversation.members) this.profiles[m.id] = m
+  /** Takes the members' profiles from a conversation, except those updated live after `since`. */
+  #remember(conversation: DirectDto, since = Infinity): void {
+    for (const m of conversation.members) if ((this.#updatedAt.get(m.id) ?? 0) <= since) this.profiles[m.id] = m
   }
 }
 

@@ -72,7 +72,7 @@ export function createDirects({
   /** Room kinds never change, so what we learnt once stays true (bounded; a miss costs one query). */
   const isDirect = new Map<string, boolean>()
 
-  async function kindOf(roomId: string): Promise<boolean> {
+  async function isDirectRoom(roomId: string): Promise<boolean> {
     const known = isDirect.get(roomId)
     if (known !== undefined) return known
     const room = await prisma.room.findUnique({ where: { id: roomId }, select: { kind: true } })
@@ -166,7 +166,7 @@ export function createDirects({
     /** Called for every newly stored message: a direct conversation reappears where it was closed. Never throws. */
     messageStored(message: MessageDto): void {
       void (async () => {
-        if (!(await kindOf(message.roomId))) return
+        if (!(await isDirectRoom(message.roomId))) return
         const { rows } = await pool.query<{ userId: string }>(UNHIDE, [message.roomId])
         if (rows.length === 0) return
         push.directOpened(

@@ -66,6 +66,10 @@ export async function startReadmeServer({
       clearTimeout(timer)
       // The server (a grandchild) may still be ending after npm itself exited.
       while (await ready(url)) await sleep(100)
+      // The server's last lines can still be in the pipes (it outlives npm): detach them before the
+      // log ends, or a late chunk fails the test with "write after end".
+      child.stdout?.unpipe(log)
+      child.stderr?.unpipe(log)
       log.end()
       return code
     },

@@ -176,9 +176,13 @@ export async function runSearchBench(
   const dbName = `parlor_bench_search_${process.pid}_${randomBytes(3).toString('hex')}`
   const url = Object.assign(new URL(o.adminUrl), { pathname: `/${dbName}` }).toString()
   const admin = new pg.Client({ connectionString: o.adminUrl })
+  // An idle connection that PostgreSQL ends emits 'error' on its client or pool, which would crash
+  // the run without a listener (a query in flight still rejects and fails the run, as it should).
+  admin.on('error', (err) => log(`admin connection lost: ${err.message}`))
   await admin.connect()
   await admin.query(`CREATE DATABASE "${dbName}"`)
   const pool = new pg.Pool({ connectionString: url, max: 4 })
+  pool.on('error', (err) => log(`idle bench connection lost: ${err.message}`))
   try {
     await migrateDeploy(url, process.env)
 

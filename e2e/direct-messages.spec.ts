@@ -139,6 +139,40 @@ test('(profile) status and do-not-disturb reach the other side live; away when i
   for (const p of [alice, bob]) await p.context.close()
 })
 
+test('(search) the author of a search result opens their card, and the card starts a new conversation', async ({
+  browser,
+}) => {
+  const [carolAccount, daveAccount] = await Promise.all(['carol', 'dave'].map((stem) => registerViaApi(stem)))
+  const word = `shelfwood${Date.now().toString(36)}`
+  await postViaApi(daveAccount, LOBBY_ID, `Who has ${word} left over?`)
+  const [carol, dave] = await Promise.all([carolAccount, daveAccount].map((account) => openAs(browser, account)))
+  const daveName = daveAccount.user.username
+
+  await carol.page.keyboard.press('Control+k')
+  const search = carol.page.getByRole('dialog', { name: 'Search messages' })
+  await search.getByRole('searchbox', { name: 'Search messages' }).fill(word)
+  await search.getByRole('searchbox', { name: 'Search messages' }).press('Enter')
+  const hit = search.getByRole('list', { name: 'Search results' }).getByRole('listitem')
+  await expect(hit).toHaveCount(1)
+  // The author's name is its own button: it closes the search and opens the card (not the hit's room).
+  await hit.getByRole('button', { name: daveName, exact: true }).click()
+  await expect(search).toBeHidden()
+  const card = carol.page.getByRole('dialog', { name: 'Profile' })
+  await expect(card.getByTestId('profile-card')).toContainText(daveName)
+  await card.getByRole('button', { name: 'Message' }).click()
+  await expect(card).toBeHidden()
+  await expect(carol.page.getByRole('heading', { level: 1, name: daveName })).toBeVisible()
+  await expect(carol.page).toHaveURL(/\/rooms\/[0-9a-f-]+$/)
+
+  // The conversation is real: Dave gets its first message live, in his Direct messages section.
+  await sendMessage(carol.page, 'Found you through search')
+  await expect(directLink(dave.page, carolAccount.user.username)).toBeVisible()
+  await directLink(dave.page, carolAccount.user.username).click()
+  await expect(messageItems(dave.page).filter({ hasText: 'Found you through search' })).toHaveCount(1)
+
+  for (const p of [carol, dave]) await p.context.close()
+})
+
 test('(account) sign out every other session keeps this one; a deleted account shows as "Deleted user" and cannot log in', async ({
   browser,
 }) => {

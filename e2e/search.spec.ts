@@ -76,7 +76,10 @@ test('search with Ctrl+K: hints, marked results labelled by room, a hit opens it
 
   // Clicking a hit opens its room at that message, with the messages around it.
   await searchFor(b.page, `db.json ${word}`)
-  await results(b.page).first().getByRole('button').click()
+  await results(b.page)
+    .first()
+    .getByRole('button', { name: /^Open in / })
+    .click()
   await expect(dialog(b.page)).toBeHidden()
   const around = b.page.getByRole('region', { name: 'Messages around the search result' })
   await expect(around).toBeVisible()
@@ -171,7 +174,9 @@ test('375 px and keyboard only: search, open a hit, save and open a filter; axe 
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   expect(await seriousViolations(page)).toEqual([])
   // Tab to the hit and open it with Enter.
-  const hit = results(page).first().getByRole('button')
+  const hit = results(page)
+    .first()
+    .getByRole('button', { name: /^Open in / })
   for (let i = 0; i < 40 && !(await hit.evaluate((el) => el === document.activeElement)); i++)
     await page.keyboard.press('Tab')
   await expect(hit).toBeFocused()

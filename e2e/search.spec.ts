@@ -6,6 +6,7 @@ import {
   openAs,
   postViaApi,
   registerViaApi,
+  replyViaApi,
   roomLink,
   sendMessage,
   uniqueName,
@@ -89,6 +90,18 @@ test('search with Ctrl+K: hints, marked results labelled by room, a hit opens it
   await expect(b.page).toHaveURL(new RegExp(`/rooms/${pub.id}`))
   await around.getByRole('button', { name: 'Back to the latest messages' }).click()
   await expect(around).toBeHidden()
+
+  // A reply opens its thread too, where it is read in its conversation.
+  await replyViaApi(ann, pub.id, target.id, `the ${word} reply in a thread`)
+  await searchFor(b.page, `reply ${word}`)
+  await results(b.page)
+    .first()
+    .getByRole('button', { name: /^Open in / })
+    .click()
+  const thread = b.page.getByRole('complementary', { name: 'Thread' })
+  await expect(thread).toContainText(target.content)
+  await expect(thread.getByTestId('thread-replies')).toContainText(`the ${word} reply in a thread`)
+  await expect(around.locator('li.hit')).toHaveAttribute('data-hit', '')
 
   // A malformed date is named in the error.
   await searchFor(b.page, 'deploy on:2026-02-30')

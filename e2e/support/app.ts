@@ -70,6 +70,21 @@ export async function postViaApi(
   return message
 }
 
+/** A reply in the thread of `rootId` (issue 16), through the REST API. */
+export async function replyViaApi(
+  author: Account,
+  roomId: string,
+  rootId: string,
+  content: string,
+): Promise<MessageDto> {
+  const { message } = await api<{ message: MessageDto }>(BASE_URL, `/api/rooms/${roomId}/messages`, {
+    method: 'POST',
+    token: author.token,
+    body: { topic: 'general', content, clientMsgId: randomBytes(8).toString('hex'), replyTo: rootId },
+  })
+  return message
+}
+
 export type Person = { context: BrowserContext; page: Page }
 
 /**

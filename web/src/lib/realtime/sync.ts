@@ -302,6 +302,12 @@ export function openHit(message: import('@contract/messages').MessageDto, marks:
   filters.close()
   openRoom(message.roomId)
   search.focus = { message, marks }
+  // A reply also opens its thread, where it is read in its conversation (as Slack and Zulip do).
+  if (message.threadRootId)
+    threads
+      .open(message.roomId, message.threadRootId)
+      .load()
+      .catch(() => {})
 }
 
 async function loadDirects(): Promise<void> {

@@ -108,8 +108,9 @@ test('(profile) status and do-not-disturb reach the other side live; away when i
   await expect(renamed).toContainText('🔧')
 
   // A name in a public room's timeline opens the card, and the card starts the same conversation.
-  await postViaApi(bobAccount, LOBBY_ID, 'Anyone need a shelf built?')
-  const message = messageItems(alice.page).filter({ hasText: 'Anyone need a shelf built?' })
+  const ask = `Anyone need a shelf built? (${bobName})` // the lobby is shared by every test
+  await postViaApi(bobAccount, LOBBY_ID, ask)
+  const message = messageItems(alice.page).filter({ hasText: ask })
   await message.getByRole('button', { name: /Bob Builder/ }).click()
   const card = alice.page.getByRole('dialog', { name: 'Profile' })
   await expect(card.getByTestId('profile-card')).toContainText('Bob Builder')

@@ -54,8 +54,9 @@ export async function start(): Promise<void> {
   // Issue 19: away when idle (only while signed in, and only over a presence you did not choose).
   trackIdle({
     current: () => {
-      const chosen = session.user ? directs.profiles[session.user.id]?.presence : undefined
-      return chosen && chosen !== 'offline' ? chosen : null
+      if (!session.user) return null
+      const chosen = directs.profiles[session.user.id]?.presence
+      return chosen === 'offline' ? null : chosen
     },
     set: (presence) => directs.updateProfile({ presence }, { chosen: false }),
   })

@@ -3,6 +3,7 @@ import { KEYS, readText, writeText } from '../storage'
 
 /** No input for this long sets you away (Slack uses about 10 minutes, Zulip 2–5). */
 export const IDLE_MS = 5 * 60_000
+const RECHECK_MS = 5_000
 const ACTIVITY = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'focus'] as const
 
 /**
@@ -14,8 +15,8 @@ export function trackIdle({
   current,
   set,
 }: {
-  /** The presence you chose last (null while signed out). */
-  current: () => Presence | null
+  /** The presence you chose last: null while signed out, undefined while your profile is loading. */
+  current: () => Presence | null | undefined
   set: (presence: Presence) => Promise<unknown>
 }): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -29,7 +30,12 @@ export function trackIdle({
       timer = setTimeout(idle, left) // active in another tab meanwhile
       return
     }
-    if (current() !== 'online') return
+    const presence = current()
+    if (presence === undefined) {
+      timer = setTimeout(idle, RECHECK_MS) // idle before your profile arrived: look again shortly
+      return
+    }
+    if (presence !== 'online') return
     writeText(KEYS.autoAway, '1')
     void set('away').catch(() => writeText(KEYS.autoAway, null))
   }

@@ -40,6 +40,8 @@ export function createMessagesService({
   limits,
   editWindowSeconds,
   onStored,
+  onEdited,
+  onDeleted,
 }: {
   prisma: PrismaClient
   /** The pg pool under `prisma`, for the batched insert (see message-writer.ts). */
@@ -50,6 +52,9 @@ export function createMessagesService({
   editWindowSeconds: number
   /** Called once per newly stored message (metrics). */
   onStored?: (message: MessageDto) => void
+  /** Called after an edit changed a message, and after a deletion (issue 18: mentions, unread counts). */
+  onEdited?: (message: MessageDto) => void
+  onDeleted?: (message: MessageDto) => void
 }) {
   const writer = createMessageWriter(pool)
   const repo = createMessagesRepo(pool)
@@ -248,7 +253,10 @@ export function createMessagesService({
         return { topic, content, deleted: false }
       })
       const message = toMessageDto(row, viewer)
-      if (changed) push.messageUpdated(message)
+      if (changed) {
+        push.messageUpdated(message)
+        onEdited?.(message)
+      }
       return { message }
     },
 
@@ -268,7 +276,10 @@ export function createMessagesService({
         if (current.deletedAt) return null
         return { topic: '', content: '', deleted: true }
       })
-      if (changed) push.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+      if (changed) {
+        push.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+        onDeleted?.(toMessageDto(row, viewer))
+      }
       // A deleted reply: its thread's root, recomputed in the same transaction (issue 16).
       if (root) push.messageUpdated(toMessageDto(root, viewer))
       return { message: toMessageDto(row, viewer) }

@@ -4,7 +4,13 @@ import { ZMarkRead, ZNotifySetting, ZReadSettings } from '../contract/unread'
 import { parseInput } from '../http/validate'
 import type { UnreadService } from './unread.service'
 
-const bodyOf = (body: unknown) => (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {})
+/** The body with the room id from the path; an absent body is `{}`, anything but an object stays as it is (refused). */
+const withRoom = (body: unknown, roomId: string) =>
+  body === undefined
+    ? { roomId }
+    : typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? { ...body, roomId }
+      : body
 
 /** `GET /api/unread`, `GET|PUT /api/read-settings`: the signed-in person's own state, guests have none. */
 export function unreadRoutes({ unread, requireUser }: { unread: UnreadService; requireUser: RequestHandler }): Router {
@@ -33,7 +39,7 @@ export function roomReadRoutes({
   /** Same schema as `read:mark`: `{ seq?, unread? }`. */
   router.post('/read', requireUser, async (req, res) => {
     const { id } = parseInput(ZRoomParams, req.params)
-    res.json(await unread.mark(req.viewer, parseInput(ZMarkRead, { ...bodyOf(req.body), roomId: id })))
+    res.json(await unread.mark(req.viewer, parseInput(ZMarkRead, withRoom(req.body, id))))
   })
   router.put('/notify', requireUser, async (req, res) => {
     const { id } = parseInput(ZRoomParams, req.params)

@@ -20,11 +20,11 @@ export type TMarkRead = z.input<typeof ZMarkRead>
 
 export const NOTIFY_LEVELS = ['all', 'mentions', 'nothing'] as const
 export type NotifyLevel = (typeof NOTIFY_LEVELS)[number]
-/** `PUT /api/rooms/:id/notify`: what you are notified of in this room; `default` forgets your choice. */
+/** `PATCH /api/rooms/:id/notify`: what you are notified of in this room; `default` forgets your choice. */
 export const ZNotifySetting = z.object({ level: z.enum([...NOTIFY_LEVELS, 'default']) })
 export type TNotifySetting = z.input<typeof ZNotifySetting>
 
-/** `PUT /api/read-settings`: whether others see how far you have read. */
+/** `PATCH /api/read-settings`: whether others see how far you have read. */
 export const ZReadSettings = z.object({ readReceipts: z.boolean() })
 export type TReadSettings = z.input<typeof ZReadSettings>
 export type ReadSettingsDto = { readReceipts: boolean }

@@ -563,10 +563,10 @@ const MATRIX: Row[] = [
     },
   },
   {
-    name: 'PUT /api/rooms/:id/notify',
+    name: 'PATCH /api/rooms/:id/notify',
     kind: 'rest',
     run: rest(
-      'PUT',
+      'PATCH',
       (c) => `/api/rooms/${c.roomId}/notify`,
       () => ({ level: 'all' }),
     ),
@@ -740,9 +740,9 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
     expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
   {
-    name: 'PUT /api/read-settings',
+    name: 'PATCH /api/read-settings',
     run: async (token) =>
-      (await api(server.url, 'PUT', '/api/read-settings', { token, body: { readReceipts: true } })).status,
+      (await api(server.url, 'PATCH', '/api/read-settings', { token, body: { readReceipts: true } })).status,
     expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
 ]

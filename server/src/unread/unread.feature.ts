@@ -6,7 +6,7 @@ import type { UnreadService } from './unread.service'
 
 /**
  * Unread counts, read pointers, mentions and receipts (issue 18): `GET /api/unread`, `/api/read-settings`,
- * `POST /api/rooms/:id/read`, `PUT /api/rooms/:id/notify`, `GET /api/rooms/:id/receipts`, `read:mark`.
+ * `POST /api/rooms/:id/read`, `PATCH /api/rooms/:id/notify`, `GET /api/rooms/:id/receipts`, `read:mark`.
  */
 export function unreadFeature(deps: { unread: UnreadService; requireUser: RequestHandler }): Feature {
   const { unread } = deps

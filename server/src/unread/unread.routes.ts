@@ -12,7 +12,7 @@ const withRoom = (body: unknown, roomId: string) =>
       ? { ...body, roomId }
       : body
 
-/** `GET /api/unread`, `GET|PUT /api/read-settings`: the signed-in person's own state, guests have none. */
+/** `GET /api/unread`, `GET|PATCH /api/read-settings`: the signed-in person's own state, guests have none. */
 export function unreadRoutes({ unread, requireUser }: { unread: UnreadService; requireUser: RequestHandler }): Router {
   const router = Router()
   router.get('/unread', requireUser, async (req, res) => {
@@ -21,7 +21,7 @@ export function unreadRoutes({ unread, requireUser }: { unread: UnreadService; r
   router.get('/read-settings', requireUser, async (req, res) => {
     res.json({ settings: await unread.settings(req.viewer) })
   })
-  router.put('/read-settings', requireUser, async (req, res) => {
+  router.patch('/read-settings', requireUser, async (req, res) => {
     res.json({ settings: await unread.updateSettings(req.viewer, parseInput(ZReadSettings, req.body)) })
   })
   return router
@@ -41,7 +41,7 @@ export function roomReadRoutes({
     const { id } = parseInput(ZRoomParams, req.params)
     res.json(await unread.mark(req.viewer, parseInput(ZMarkRead, withRoom(req.body, id))))
   })
-  router.put('/notify', requireUser, async (req, res) => {
+  router.patch('/notify', requireUser, async (req, res) => {
     const { id } = parseInput(ZRoomParams, req.params)
     res.json(await unread.setNotify(req.viewer, id, parseInput(ZNotifySetting, req.body)))
   })

@@ -145,7 +145,7 @@ export function createUnreadService({
       await repo.follow(roomId, userId, true).catch(never('pointer of a new participant not set', roomId))
     },
 
-    /** Your choice of notifications in a room (PUT /api/rooms/:id/notify). */
+    /** Your choice of notifications in a room (PATCH /api/rooms/:id/notify). */
     async setNotify(
       viewer: Viewer,
       roomId: string,

@@ -252,7 +252,7 @@ describe('guests and receipts', () => {
     const seen = new Promise<any>((resolve) => aliceSocket.once('receipt:changed', resolve))
     await b.api('POST', `/api/rooms/${room.id}/read`, { token: bob.token, body: { seq: m.seq } })
     assert.deepEqual(await seen, { roomId: room.id, username: bob.user.username, lastReadSeq: m.seq })
-    const off = await a.api('PUT', '/api/read-settings', { token: carol.token, body: { readReceipts: false } })
+    const off = await a.api('PATCH', '/api/read-settings', { token: carol.token, body: { readReceipts: false } })
     assert.equal(off.status, 200)
     await a.api('POST', `/api/rooms/${room.id}/read`, { token: carol.token, body: { seq: m.seq } })
     const receipts = await a.api('GET', `/api/rooms/${room.id}/receipts`, { token: alice.token })

@@ -41,10 +41,10 @@ export const unreadCases: Case[] = [
       ['POST read: body a JSON array', 'POST', 'read', '[{"seq":1}]'],
       ['POST read: body not JSON', 'POST', 'read', '{"seq":'],
       ['POST read: unread a number', 'POST', 'read', { unread: 1 }],
-      ['PUT notify: level unknown', 'PUT', 'notify', { level: 'everything' }],
-      ['PUT notify: level missing', 'PUT', 'notify', {}],
-      ['PUT notify: level an array', 'PUT', 'notify', { level: ['all'] }],
-      ['PUT notify: level hidden under __proto__', 'PUT', 'notify', '{"__proto__":{"level":"all"}}'],
+      ['PATCH notify: level unknown', 'PATCH', 'notify', { level: 'everything' }],
+      ['PATCH notify: level missing', 'PATCH', 'notify', {}],
+      ['PATCH notify: level an array', 'PATCH', 'notify', { level: ['all'] }],
+      ['PATCH notify: level hidden under __proto__', 'PATCH', 'notify', '{"__proto__":{"level":"all"}}'],
     ] as [string, string, string, unknown][]
   ).map(([name, method, path, body]): Case => ({
     kind: 'rest',
@@ -76,8 +76,8 @@ export const unreadCases: Case[] = [
   ).map(([name, body]): Case => ({
     kind: 'rest',
     group: 'REST read pointers',
-    name: `PUT read-settings: ${name}`,
-    request: () => ({ method: 'PUT', path: '/api/read-settings', body }),
+    name: `PATCH read-settings: ${name}`,
+    request: () => ({ method: 'PATCH', path: '/api/read-settings', body }),
     expect: http(400, 'invalid_input'),
   })),
 ]

@@ -38,6 +38,17 @@ SELECT r."id" AS "roomId", r."lastReadSeq", r."lastSeq", r."notify",
 FROM rooms r`
 
 /**
+ * What a moved pointer tells without another query: the room's newest seq (a pointer at it has nothing
+ * unread), the notification choice, and the mover's username when their receipt is shown in this room
+ * (a private room of at most RECEIPTS_MAX_PARTICIPANTS, a person who shares receipts).
+ */
+const MOVED = (rp: string, roomId: string, userId: string) => `
+  (SELECT r2."lastSeq" FROM "Room" r2 WHERE r2."id" = ${roomId}) AS "lastSeq", ${rp}."notify",
+  (SELECT u."username" FROM "User" u, "Room" r3 WHERE u."id" = ${userId} AND r3."id" = ${roomId} AND u."readReceipts"
+     AND r3."isPrivate" AND (SELECT count(*) FROM "RoomParticipant" c WHERE c."roomId" = r3."id") <= ${RECEIPTS_MAX_PARTICIPANTS}
+  ) AS "receiptAs"`
+
+/**
  * Moves $2's pointer in room $1 to $3 (NULL: the room's newest seq), never past the newest seq; only
  * forward unless $4 (mark unread). Returns the new value and the old one (NULL: there was none), or no
  * row when nothing changed or $2 may not read the room.
@@ -49,17 +60,37 @@ SELECT r."id", $2, LEAST(COALESCE($3::int, r."lastSeq"), r."lastSeq") FROM "Room
 WHERE r."id" = $1 AND ${canReadSql('r', '$2::uuid')}
 ON CONFLICT ("roomId", "userId") DO UPDATE SET "lastReadSeq" = EXCLUDED."lastReadSeq", "updatedAt" = now()
 WHERE EXCLUDED."lastReadSeq" > rp."lastReadSeq" OR ($4::boolean AND EXCLUDED."lastReadSeq" <> rp."lastReadSeq")
-RETURNING rp."lastReadSeq", (SELECT "lastReadSeq" FROM prev) AS "previous"`
+RETURNING rp."lastReadSeq", (SELECT "lastReadSeq" FROM prev) AS "previous", ${MOVED('rp', '$1::uuid', '$2::uuid')}`
 
 /**
- * Who follows room $1 and may read it: its participants, and the holders of a pointer (public rooms).
- * $2 is left out (the author).
+ * Who follows each of the rooms $1 and may read it: participants, and holders of a pointer (public
+ * rooms). One statement for every room with news since the previous one (see unread.service.ts).
  */
-const AUDIENCE = `
-SELECT rp."userId" FROM "ReadPointer" rp JOIN "Room" r ON r."id" = rp."roomId"
-WHERE rp."roomId" = $1 AND rp."userId" <> $2::uuid AND ${canReadSql('r', 'rp."userId"')}
+const AUDIENCES = `
+SELECT rp."roomId", rp."userId" FROM "ReadPointer" rp JOIN "Room" r ON r."id" = rp."roomId"
+WHERE rp."roomId" = ANY($1::uuid[]) AND ${canReadSql('r', 'rp."userId"')}
 UNION
-SELECT p."userId" FROM "RoomParticipant" p WHERE p."roomId" = $1 AND p."userId" <> $2::uuid`
+SELECT p."roomId", p."userId" FROM "RoomParticipant" p WHERE p."roomId" = ANY($1::uuid[])`
+
+/**
+ * Authors' pointers past their new messages, many at once: ($1[i], $2[i]) to seq $3[i], forward only,
+ * for people who may read the room. Returns the moved pointers with their previous value (NULL: none).
+ */
+const MOVE_MANY = `
+WITH wanted AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS w("roomId", "userId", "seq")
+), prev AS (
+  SELECT rp."roomId", rp."userId", rp."lastReadSeq" FROM "ReadPointer" rp
+  JOIN wanted w ON w."roomId" = rp."roomId" AND w."userId" = rp."userId"
+)
+INSERT INTO "ReadPointer" AS rp ("roomId", "userId", "lastReadSeq")
+SELECT r."id", w."userId", LEAST(w."seq", r."lastSeq") FROM wanted w JOIN "Room" r ON r."id" = w."roomId"
+WHERE ${canReadSql('r', 'w."userId"')}
+ON CONFLICT ("roomId", "userId") DO UPDATE SET "lastReadSeq" = EXCLUDED."lastReadSeq", "updatedAt" = now()
+WHERE EXCLUDED."lastReadSeq" > rp."lastReadSeq"
+RETURNING rp."roomId", rp."userId", rp."lastReadSeq",
+  (SELECT p."lastReadSeq" FROM prev p WHERE p."roomId" = rp."roomId" AND p."userId" = rp."userId") AS "previous",
+  ${MOVED('rp', 'rp."roomId"', 'rp."userId"')}`
 
 /**
  * Stores the mentions of message $1 (room $2, seq $3, author $4): the usernames $5 who can read the
@@ -91,6 +122,15 @@ WHERE r."id" = $1 AND r."isPrivate" AND p."userId" <> $2 AND u."readReceipts" AN
   AND (SELECT count(*) FROM "RoomParticipant" c WHERE c."roomId" = r."id") <= ${RECEIPTS_MAX_PARTICIPANTS}
 ORDER BY u."username"`
 
+/** A pointer that moved: where to, from where (NULL: it was created), and what MOVED adds. */
+export type Moved = {
+  lastReadSeq: number
+  previous: number | null
+  lastSeq: number
+  notify: NotifyLevel | null
+  receiptAs: string | null
+}
+
 export function createUnreadRepo(pool: pg.Pool) {
   return {
     async summary(userId: string, roomId: string | null = null): Promise<UnreadDto[]> {
@@ -98,18 +138,8 @@ export function createUnreadRepo(pool: pg.Pool) {
       return rows
     },
 
-    async move(
-      roomId: string,
-      userId: string,
-      seq: number | null,
-      backwards: boolean,
-    ): Promise<{ lastReadSeq: number; previous: number | null } | null> {
-      const { rows } = await pool.query<{ lastReadSeq: number; previous: number | null }>(MOVE, [
-        roomId,
-        userId,
-        seq,
-        backwards,
-      ])
+    async move(roomId: string, userId: string, seq: number | null, backwards: boolean): Promise<Moved | null> {
+      const { rows } = await pool.query<Moved>(MOVE, [roomId, userId, seq, backwards])
       return rows[0] ?? null
     },
 
@@ -125,10 +155,30 @@ export function createUnreadRepo(pool: pg.Pool) {
       return (rowCount ?? 0) > 0
     },
 
-    async audience(roomId: string, authorId: string | null): Promise<string[]> {
-      const none = '00000000-0000-0000-0000-000000000000'
-      const { rows } = await pool.query<{ userId: string }>(AUDIENCE, [roomId, authorId ?? none])
-      return rows.map((r) => r.userId)
+    /** Each room's followers who may read it. */
+    async audiences(roomIds: string[]): Promise<Map<string, string[]>> {
+      const { rows } = await pool.query<{ roomId: string; userId: string }>(AUDIENCES, [roomIds])
+      const out = new Map<string, string[]>(roomIds.map((id) => [id, []]))
+      for (const r of rows) out.get(r.roomId)?.push(r.userId)
+      return out
+    },
+
+    /** Moves many pointers forward at once (one per room and person: the highest seq wins). */
+    async moveMany(
+      moves: { roomId: string; userId: string; seq: number }[],
+    ): Promise<(Moved & { roomId: string; userId: string })[]> {
+      const best = new Map<string, { roomId: string; userId: string; seq: number }>()
+      for (const m of moves) {
+        const key = `${m.roomId}/${m.userId}`
+        if ((best.get(key)?.seq ?? -1) < m.seq) best.set(key, m)
+      }
+      const list = [...best.values()]
+      const { rows } = await pool.query<Moved & { roomId: string; userId: string }>(MOVE_MANY, [
+        list.map((m) => m.roomId),
+        list.map((m) => m.userId),
+        list.map((m) => m.seq),
+      ])
+      return rows
     },
 
     async mention(
@@ -183,16 +233,6 @@ export function createUnreadRepo(pool: pg.Pool) {
     async receipts(roomId: string, viewerId: string): Promise<{ username: string; lastReadSeq: number }[]> {
       const { rows } = await pool.query<{ username: string; lastReadSeq: number }>(RECEIPTS, [roomId, viewerId])
       return rows
-    },
-
-    /** Whether $2 shares receipts and room $1 shows them (private, small enough). */
-    async receiptsShown(roomId: string, userId: string): Promise<{ username: string } | null> {
-      const { rows } = await pool.query<{ username: string }>(
-        `SELECT u."username" FROM "User" u, "Room" r WHERE u."id" = $2 AND r."id" = $1 AND u."readReceipts"
-           AND r."isPrivate" AND (SELECT count(*) FROM "RoomParticipant" c WHERE c."roomId" = r."id") <= ${RECEIPTS_MAX_PARTICIPANTS}`,
-        [roomId, userId],
-      )
-      return rows[0] ?? null
     },
   }
 }

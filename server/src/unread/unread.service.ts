@@ -18,7 +18,8 @@ import type { Limits } from '../limits/limits'
 import type { Logger } from '../lib/logger'
 import type { Push } from '../realtime/push'
 import { requireRoom } from '../rooms/rooms.access'
-import { createUnreadRepo } from './unread.repo'
+import { createBatcher } from './batch'
+import { createUnreadRepo, type Moved } from './unread.repo'
 
 export type UnreadService = ReturnType<typeof createUnreadService>
 type Activity = Omit<RoomActivityDto, 'mentioned'>
@@ -34,10 +35,10 @@ const counts = (m: MessageDto) => m.kind !== 'system' && (m.threadRootId === nul
  *
  * The signal for rooms a person does not view goes to their `user:<id>` channel, which every socket of
  * theirs joins on connect: no socket joins the channels of rooms it does not show. Who gets it is
- * read from the database per room after the message is committed (participants, pointer holders,
- * under the access rule); messages of one room that arrive while that read is in flight share the
- * next one, so a busy room costs one audience query at a time per instance, and a read started after
- * a message's commit never includes someone removed before it.
+ * read from the database after the message is committed (participants, pointer holders, under the
+ * access rule); messages that arrive while that read is in flight share the next one, whatever their
+ * rooms, so the signal costs one audience query at a time per instance, and a read started after a
+ * message's commit never includes someone removed before it. Authors' pointer moves are batched alike.
  */
 export function createUnreadService({
   prisma,
@@ -58,46 +59,50 @@ export function createUnreadService({
     return (await repo.summary(userId, roomId))[0] ?? null
   }
 
-  /** Tells every socket of `userId` its new badge in the room, and the room its receipt if shared. */
-  async function announce(userId: string, roomId: string): Promise<UnreadDto | null> {
-    const unread = await badge(userId, roomId)
+  /**
+   * Tells every socket of `userId` its new badge in the room after its pointer moved, and the room its
+   * receipt if shared. A pointer at the newest message has nothing unread: no count to run.
+   */
+  async function announce(userId: string, roomId: string, moved: Moved): Promise<UnreadDto | null> {
+    const unread: UnreadDto | null =
+      moved.lastReadSeq >= moved.lastSeq
+        ? {
+            roomId,
+            lastReadSeq: moved.lastReadSeq,
+            lastSeq: moved.lastSeq,
+            unread: 0,
+            mentions: 0,
+            notify: moved.notify,
+          }
+        : await badge(userId, roomId)
     if (!unread) return null
     push.readChanged(userId, unread)
-    const shown = await repo.receiptsShown(roomId, userId)
-    if (shown) push.receiptChanged({ roomId, username: shown.username, lastReadSeq: unread.lastReadSeq })
+    if (moved.receiptAs) push.receiptChanged({ roomId, username: moved.receiptAs, lastReadSeq: moved.lastReadSeq })
     return unread
   }
 
-  // Per room: activities waiting for the audience read in flight (see the service's comment).
-  const queues = new Map<string, { pending: Pending[]; running: boolean }>()
-  function deliver(roomId: string, item: Pending) {
-    let queue = queues.get(roomId)
-    if (!queue) {
-      queue = { pending: [], running: false }
-      queues.set(roomId, queue)
-    }
-    queue.pending.push(item)
-    if (!queue.running) void drain(roomId, queue)
+  // Followers are read after the messages committed, for every room with news since the previous
+  // read, in one statement; the authors' pointers move the same way (see the service's comment).
+  const audienceOf = createBatcher(async (roomIds: string[]) => {
+    const audiences = await repo.audiences([...new Set(roomIds)])
+    return roomIds.map((id) => audiences.get(id) ?? [])
+  })
+  const moveAuthor = createBatcher(async (moves: { roomId: string; userId: string; seq: number }[]) => {
+    const moved = await repo.moveMany(moves)
+    return moves.map((m) =>
+      moved.find((r) => r.roomId === m.roomId && r.userId === m.userId && r.lastReadSeq === m.seq),
+    )
+  })
+  async function moveAuthorPast(authorId: string, message: MessageDto) {
+    const moved = await moveAuthor({ roomId: message.roomId, userId: authorId, seq: message.seq })
+    // Only when it skipped messages of others: then the author's badge changed on their other devices.
+    if (moved && (moved.previous === null || moved.previous < message.seq - 1))
+      await announce(authorId, message.roomId, moved)
   }
-  async function drain(roomId: string, queue: { pending: Pending[]; running: boolean }) {
-    queue.running = true
-    try {
-      while (queue.pending.length > 0) {
-        const batch = queue.pending.splice(0)
-        try {
-          const followers = await repo.audience(roomId, null)
-          for (const { activity, mentioned } of batch) {
-            const audience = followers.filter((id) => id !== activity.authorId)
-            push.roomActivity({ ...activity, mentioned: false }, audience, mentioned)
-          }
-        } catch (err) {
-          log.warn({ err, roomId }, 'room activity not delivered')
-        }
-      }
-    } finally {
-      queue.running = false
-      queues.delete(roomId)
-    }
+  async function deliver(roomId: string, { activity, mentioned }: Pending) {
+    const followers = await audienceOf(roomId)
+    const audience = followers.filter((id) => id !== activity.authorId)
+    push.roomActivity({ ...activity, mentioned: false }, audience, mentioned)
   }
 
   const activityOf = (m: MessageDto, kind: Activity['kind']): Activity => ({
@@ -126,7 +131,7 @@ export function createUnreadService({
       await limits.consume('readMark', viewer.id)
       await requireRoom(prisma, viewer, input.roomId, 'read')
       const moved = await repo.move(input.roomId, viewer.id, input.seq ?? null, input.unread)
-      const unread = moved ? await announce(viewer.id, input.roomId) : await badge(viewer.id, input.roomId)
+      const unread = moved ? await announce(viewer.id, input.roomId, moved) : await badge(viewer.id, input.roomId)
       if (!unread) throw new AppError('not_found') // access lost between the check and the move
       return { unread }
     },
@@ -198,14 +203,11 @@ export function createUnreadService({
           usernames,
           room,
         )
-        deliver(message.roomId, { activity: activityOf(message, 'created'), mentioned })
         const authorId = message.author?.id
-        if (authorId && message.kind === 'user') {
-          const moved = await repo.move(message.roomId, authorId, message.seq, false)
-          // Only when it skipped messages of others: then the author's badge changed on their other devices.
-          if (moved && (moved.previous === null || moved.previous < message.seq - 1))
-            await announce(authorId, message.roomId)
-        }
+        await Promise.all([
+          deliver(message.roomId, { activity: activityOf(message, 'created'), mentioned }),
+          authorId && message.kind === 'user' ? moveAuthorPast(authorId, message) : null,
+        ])
       })().catch(never('mentions or room activity of a new message lost', message.roomId))
     },
 
@@ -230,7 +232,7 @@ export function createUnreadService({
     messageDeleted(message: MessageDto): void {
       void (async () => {
         const mentioned = await repo.mentionedBy(message.id)
-        deliver(message.roomId, { activity: activityOf(message, 'deleted'), mentioned })
+        await deliver(message.roomId, { activity: activityOf(message, 'deleted'), mentioned })
       })().catch(never('room activity of a deletion lost', message.roomId))
     },
   }

@@ -162,6 +162,8 @@ describe('unread counts', () => {
     assert.equal(added.status, 201)
     assert.equal((await badge(a, dan, room.id))?.unread, 0)
     const bobDevice = await device(b, bob)
+    // Bob holds a pointer (he read the room) before he is removed: it must not keep him following it.
+    assert.equal((await ack(bobDevice.socket, 'read:mark', { roomId: room.id })).ok, true)
     const removed = await a.api('DELETE', `/api/rooms/${room.id}/participants/${bob.user.username}`, {
       token: alice.token,
     })

@@ -11,7 +11,7 @@ export type Badge = UnreadDto & {
 /** How a count reads on screen: `99+` from the server's cap. */
 export const formatCount = (n: number) => (n >= UNREAD_CAP ? `${UNREAD_CAP - 1}+` : String(n))
 
-const MARK_DELAY_MS = 250
+const MARK_DELAY_MS = 400
 
 /**
  * Unread counts (issue 18): one badge per followed room, loaded on every connect (`GET /api/unread`),

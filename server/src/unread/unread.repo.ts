@@ -143,11 +143,17 @@ export function createUnreadRepo(pool: pg.Pool) {
       return rows[0] ?? null
     },
 
-    /** A pointer at the room's newest seq unless one exists (someone opens a public room, or is added). */
+    /**
+     * A pointer at the room's newest seq unless one exists: someone opens a room they do not take part
+     * in (a public room), or `admitted` someone to a private room (then also moved up to the newest).
+     * A participant who opens their room keeps reading from where they are (no pointer: from the start).
+     */
     async follow(roomId: string, userId: string, atLeastNewest: boolean): Promise<boolean> {
       const { rowCount } = await pool.query(
         `INSERT INTO "ReadPointer" AS rp ("roomId", "userId", "lastReadSeq")
          SELECT r."id", $2, r."lastSeq" FROM "Room" r WHERE r."id" = $1 AND ${canReadSql('r', '$2::uuid')}
+           AND ($3::boolean OR NOT EXISTS (
+             SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = r."id" AND p."userId" = $2::uuid))
          ON CONFLICT ("roomId", "userId") DO UPDATE SET "lastReadSeq" = EXCLUDED."lastReadSeq", "updatedAt" = now()
          WHERE $3::boolean AND EXCLUDED."lastReadSeq" > rp."lastReadSeq"`,
         [roomId, userId, atLeastNewest],

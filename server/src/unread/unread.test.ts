@@ -115,6 +115,17 @@ describe('unread counts', () => {
     assert.ok((bobs?.lastReadSeq ?? 0) >= theirs.seq)
   })
 
+  test('opening a room you take part in does not read it: only shown messages do', async () => {
+    const [alice, bob] = await Promise.all([a.user(), a.user()])
+    const room = await a.room({ by: bob, private: true, with: [alice] })
+    await post(a, bob, room.id, 'one')
+    await post(a, bob, room.id, 'two')
+    const s = (await device(b, alice)).socket
+    assert.equal((await ack(s, 'room:join', room.id)).ok, true)
+    assert.equal((await badge(a, alice, room.id))?.unread, 2)
+    assert.equal((await badge(a, alice, room.id))?.lastReadSeq, 0)
+  })
+
   test('only forward, never past the newest message; mark unread from here goes back', async () => {
     const [alice, bob] = await Promise.all([a.user(), a.user()])
     const room = await a.room({ by: bob, private: true, with: [alice] })

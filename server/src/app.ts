@@ -120,10 +120,10 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     push,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
-    onStored: (message) => {
+    onStored: (message, authorPointer) => {
       metrics.messagesSent.inc()
       directs.messageStored(message) // issue 19: a closed direct conversation reappears
-      unread.messageStored(message) // issue 18: mentions, the author's pointer, followers' badges
+      unread.messageStored(message, authorPointer) // issue 18: mentions, the author's pointer, followers' badges
     },
     onEdited: (message) => unread.messageEdited(message),
     onDeleted: (message) => unread.messageDeleted(message),

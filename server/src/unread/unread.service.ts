@@ -4,6 +4,7 @@ import type { z } from 'zod'
 import type { Viewer } from '../contract/events'
 import { extractMentions } from '../contract/mentions'
 import type { MessageDto } from '../contract/messages'
+import type { AuthorPointer } from '../messages/message-writer'
 import {
   RECEIPTS_MAX_PARTICIPANTS,
   type ReadSettingsDto,
@@ -98,6 +99,22 @@ export function createUnreadService({
     // Only when it skipped messages of others: then the author's badge changed on their other devices.
     if (moved && (moved.previous === null || moved.previous < message.seq - 1))
       await announce(authorId, message.roomId, moved)
+  }
+  /**
+   * The message's own statement moved the author's pointer (the writer): it is at the message now, so
+   * nothing after it is unread yet (later messages reach the author's devices as activity after this).
+   */
+  function movedWithMessage(authorId: string, message: MessageDto, before: AuthorPointer) {
+    if (before.before !== null && before.before >= message.seq - 1) return
+    const { roomId, seq } = message
+    push.readChanged(authorId, {
+      roomId,
+      lastReadSeq: seq,
+      lastSeq: seq,
+      unread: 0,
+      mentions: 0,
+      notify: before.notify,
+    })
   }
   async function deliver(roomId: string, { activity, mentioned }: Pending) {
     const followers = await audienceOf(roomId)
@@ -194,7 +211,7 @@ export function createUnreadService({
      * A message was stored: its mentions are recorded, its author's pointer moves past it, and the
      * room's followers hear of it. Runs after the ack; never throws.
      */
-    messageStored(message: MessageDto): void {
+    messageStored(message: MessageDto, authorPointer?: AuthorPointer): void {
       void (async () => {
         if (message.kind === 'system') return
         const { usernames, room } = extractMentions(message.content)
@@ -206,7 +223,11 @@ export function createUnreadService({
         const authorId = message.author?.id
         await Promise.all([
           deliver(message.roomId, { activity: activityOf(message, 'created'), mentioned }),
-          authorId && message.kind === 'user' ? moveAuthorPast(authorId, message) : null,
+          authorId && message.kind === 'user'
+            ? authorPointer
+              ? movedWithMessage(authorId, message, authorPointer)
+              : moveAuthorPast(authorId, message)
+            : null,
         ])
       })().catch(never('mentions or room activity of a new message lost', message.roomId))
     },

@@ -71,6 +71,9 @@ test('a message in a room you are not viewing shows on every device; reading on 
   await second.hover()
   await second.getByRole('button', { name: 'Mark unread from here' }).click()
   await expect(link(phone.page, room.name).getByTestId('unread-badge')).toHaveText('2')
+  // The laptop keeps showing it unread although the messages are on its screen, until it is opened anew.
+  await laptop.page.mouse.wheel(0, -200)
+  await expect(link(laptop.page, room.name).getByTestId('unread-badge')).toHaveText('2')
   await link(phone.page, room.name).click()
   await expect(link(laptop.page, room.name).getByTestId('unread-badge')).toHaveCount(0)
 
@@ -81,7 +84,16 @@ test('a message in a room you are not viewing shows on every device; reading on 
   await expect(menu).not.toContainText(eve.user.username)
   await composer(laptop.page).press('Tab')
   await expect(composer(laptop.page)).toHaveValue(`@${ann.user.username} `)
-  for (const person of [phone, laptop]) await person.context.close()
+
+  // Ann sees how far Ben has read ("Seen by", a small private room), live as he reads on.
+  const annPage = await openAs(browser, ann, { path: `/rooms/${room.id}` })
+  await expect(annPage.page.getByTestId('seen-by')).toHaveText(`Seen by ${ben.user.username}`)
+  await postViaApi(ann, room.id, 'one more for the receipt')
+  await expect(laptop.page.getByTestId('message').filter({ hasText: 'one more for the receipt' })).toBeVisible()
+  await expect(
+    annPage.page.locator('[data-testid="message"]:has-text("one more for the receipt") + [data-testid="seen-by"]'),
+  ).toBeVisible()
+  for (const person of [phone, laptop, annPage]) await person.context.close()
 })
 
 /** A fake Notification that reports each one to the test, and the permission requests. */

@@ -178,14 +178,27 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
 
     /**
      * A room's activity, to the user channels of the people who follow it (checked readers only, see
-     * unread.service.ts); `mentioned` get their copy with `mentioned: true`. One publish per copy,
-     * whatever the audience's size, and only the followers' sockets receive it.
+     * unread.service.ts), except for new messages and deletions the sockets viewing the room; the
+     * `mentioned` get their copy with `mentioned: true`. One publish per copy, whatever the audience's
+     * size, and only the followers' sockets receive it.
      */
     roomActivity(activity: RoomActivityDto, audience: string[], mentioned: string[]) {
       const flagged = new Set(mentioned)
       const plain = audience.filter((id) => !flagged.has(id))
-      if (plain.length > 0) io.to(plain.map(userChannel)).emit('room:activity', { ...activity, mentioned: false })
-      if (flagged.size > 0) io.to([...flagged].map(userChannel)).emit('room:activity', { ...activity, mentioned: true })
+      // A new message or a deletion skips the sockets viewing the room: they got the message event
+      // itself (the web counts from it), so a busy room's viewers get one event per message, not two.
+      const viewing =
+        activity.kind === 'created' || activity.kind === 'deleted' ? [roomUserChannel(activity.roomId)] : []
+      if (plain.length > 0) {
+        io.to(plain.map(userChannel))
+          .except(viewing)
+          .emit('room:activity', { ...activity, mentioned: false })
+      }
+      if (flagged.size > 0) {
+        io.to([...flagged].map(userChannel))
+          .except(viewing)
+          .emit('room:activity', { ...activity, mentioned: true })
+      }
     },
 
     /** A participant's read receipt, to the signed-in viewers of a private room (its participants). */

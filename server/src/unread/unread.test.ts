@@ -115,6 +115,21 @@ describe('unread counts', () => {
     assert.ok((bobs?.lastReadSeq ?? 0) >= theirs.seq)
   })
 
+  test('a socket viewing the room gets the message, not its activity too; the same person elsewhere gets the activity', async () => {
+    const [alice, bob] = await Promise.all([a.user(), a.user()])
+    const room = await a.room({ by: bob, private: true, with: [alice] })
+    const viewing = await device(a, alice)
+    const elsewhere = await device(b, alice)
+    assert.equal((await ack(viewing.socket, 'room:join', room.id)).ok, true)
+    await post(b, bob, room.id, 'seen live')
+    await eventually(() => activities(elsewhere.log, room.id).length === 1)
+    await eventually(() => viewing.log.events.some((e) => e.event === 'message:created'))
+    await post(b, bob, room.id, 'and again')
+    await eventually(() => activities(elsewhere.log, room.id).length === 2)
+    await eventually(() => viewing.log.events.filter((e) => e.event === 'message:created').length === 2)
+    assert.equal(activities(viewing.log, room.id).length, 0)
+  })
+
   test('opening a room you take part in does not read it: only shown messages do', async () => {
     const [alice, bob] = await Promise.all([a.user(), a.user()])
     const room = await a.room({ by: bob, private: true, with: [alice] })

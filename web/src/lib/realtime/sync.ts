@@ -1,4 +1,7 @@
 import { LOBBY_ID } from '@contract/limits'
+import { extractMentions } from '@contract/mentions'
+import type { MessageDto } from '@contract/messages'
+import type { RoomActivityDto } from '@contract/unread'
 // The bridge between the socket and the state classes: every server event lands here, and so does
 // every change of who we are (login, logout, session ended) and of which room is open.
 import { ApiError, errorMessage } from '../api'
@@ -76,6 +79,7 @@ export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   search.focus = null
   rooms.selectedId = roomId
   notifier.announce()
+  if (previous !== roomId) unread.roomOpened(roomId)
   if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
   if (previous === roomId) return
   if (threads.current && threads.current.roomId !== roomId) threads.close()
@@ -220,17 +224,14 @@ function wire(): void {
 
   // Issue 18: badges on every device, notifications from one tab, "Seen by".
   socket.on('read:changed', (badge) => unread.apply(badge))
-  socket.on('room:activity', (activity) => {
-    if (!unread.activity(activity, session.user?.id)) return
-    if (activity.kind === 'created' && !rooms.has(activity.roomId) && !directs.has(activity.roomId)) {
-      void loadDirects() // a direct conversation we did not list yet
-    }
-    const room = rooms.list.find((r) => r.id === activity.roomId)
-    const direct = directs.find(activity.roomId)
-    const name = direct ? directs.title(direct, session.user?.id) : room ? `#${room.name}` : 'Parlor'
-    const level = unread.badge(activity.roomId)?.notify ?? (room?.isPrivate || direct ? 'all' : 'mentions')
-    const wanted = level === 'all' ? activity.counts || activity.mentioned : level === 'mentions' && activity.mentioned
-    notifier.consider(activity, name, wanted, (roomId) => openRoom(roomId))
+  socket.on('room:activity', onActivity)
+  // The open room's own events stand in for its activity (the server skips viewing sockets).
+  socket.on('message:created', (message) => {
+    if (session.isUser && message.roomId === rooms.selectedId) onActivity(viewedActivity(message))
+  })
+  socket.on('message:deleted', ({ roomId, seq }) => {
+    const badge = unread.badge(roomId)
+    if (roomId === rooms.selectedId && badge && seq > badge.lastReadSeq) unread.refreshSoon()
   })
   socket.on('receipt:changed', (receipt) => receipts.set(receipt))
   socket.on('user:updated', (profile) => directs.setProfile(profile))
@@ -278,6 +279,39 @@ function wire(): void {
     toasts.info(reason === 'expired' ? 'Your session expired. Please log in again.' : 'Your account was deleted.')
     session.end()
   })
+}
+
+/** Issue 18: a room's news counted into its badge, and a notification if the room's setting wants one. */
+function onActivity(activity: RoomActivityDto): void {
+  if (!unread.activity(activity, session.user?.id)) return
+  if (activity.kind === 'created' && !rooms.has(activity.roomId) && !directs.has(activity.roomId)) {
+    void loadDirects() // a direct conversation we did not list yet
+  }
+  const room = rooms.list.find((r) => r.id === activity.roomId)
+  const direct = directs.find(activity.roomId)
+  const name = direct ? directs.title(direct, session.user?.id) : room ? `#${room.name}` : 'Parlor'
+  const level = unread.badge(activity.roomId)?.notify ?? (room?.isPrivate || direct ? 'all' : 'mentions')
+  const wanted = level === 'all' ? activity.counts || activity.mentioned : level === 'mentions' && activity.mentioned
+  notifier.consider(activity, name, wanted, (roomId) => openRoom(roomId))
+}
+
+/** The activity a message of the open room stands for (mentions found by the server's parser). */
+function viewedActivity(message: MessageDto): RoomActivityDto {
+  const me = session.user?.username
+  const creator = rooms.list.find((r) => r.id === message.roomId)?.createdBy
+  const { usernames, room } = extractMentions(message.content)
+  const byCreator = !!creator && message.author?.username === creator
+  return {
+    roomId: message.roomId,
+    kind: 'created',
+    seq: message.seq,
+    messageId: message.id,
+    authorId: message.author?.id ?? null,
+    author: message.author?.username ?? null,
+    preview: message.content.slice(0, 140),
+    counts: message.kind !== 'system' && (message.threadRootId === null || message.alsoInRoom),
+    mentioned: message.kind !== 'system' && ((!!me && usernames.includes(me)) || (room && byCreator)),
+  }
 }
 
 async function loadRooms(): Promise<void> {

@@ -24,6 +24,8 @@ class Unread {
   #marks = new Map<string, { seq: number; timer: ReturnType<typeof setTimeout> }>()
   #refresh: ReturnType<typeof setTimeout> | undefined
   #generation = 0
+  /** A room marked unread here: shown messages do not read it again until it is opened anew. */
+  #held: string | null = null
 
   badge(roomId: string): Badge | undefined {
     return this.byRoom[roomId]
@@ -93,6 +95,7 @@ class Unread {
 
   /** A message up to `seq` was shown in a visible, focused tab: move the pointer (batched). */
   seen(roomId: string, seq: number): void {
+    if (roomId === this.#held) return
     const b = this.byRoom[roomId]
     if (b && seq <= b.lastReadSeq) return
     const queued = this.#marks.get(roomId)
@@ -105,13 +108,20 @@ class Unread {
     this.#marks.set(roomId, { seq, timer })
   }
 
+  /** Another room was opened: a room marked unread reads normally again once it is opened. */
+  roomOpened(roomId: string): void {
+    if (this.#held !== roomId) this.#held = null
+  }
+
   /** "Mark all as read": everything up to the room's newest message. */
   markAll(roomId: string): void {
+    if (this.#held === roomId) this.#held = null
     this.#emit(roomId, {})
   }
 
   /** "Mark unread from here": the pointer goes back to just before this message. */
   markUnreadFrom(roomId: string, seq: number): void {
+    this.#held = roomId
     clearTimeout(this.#marks.get(roomId)?.timer)
     this.#marks.delete(roomId)
     this.#emit(roomId, { seq: Math.max(0, seq - 1), unread: true })

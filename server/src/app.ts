@@ -51,6 +51,8 @@ import { createEscalationsService } from './escalations/escalations.service'
 import { createFiltersService } from './search/filters.service'
 import { searchFeature } from './search/search.feature'
 import { createSearchService } from './search/search.service'
+import { unreadFeature } from './unread/unread.feature'
+import { createUnreadService } from './unread/unread.service'
 
 export type { RedisClients }
 
@@ -111,16 +113,20 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // roomPresence is called only after both exist (when a room loses people).
   const push = createPush(io, { accessRevoked: (roomId) => roomPresence.accessRevoked(roomId) })
   const roomPresence = createRoomPresence({ io, push, log })
+  const unread = createUnreadService({ prisma, pool, push, limits, log }) // issue 18
   const messages = createMessagesService({
     prisma,
     pool,
     push,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
-    onStored: (message) => {
+    onStored: (message, authorPointer) => {
       metrics.messagesSent.inc()
       directs.messageStored(message) // issue 19: a closed direct conversation reappears
+      unread.messageStored(message, authorPointer) // issue 18: mentions, the author's pointer, followers' badges
     },
+    onEdited: (message) => unread.messageEdited(message),
+    onDeleted: (message) => unread.messageDeleted(message),
   })
   const reactions = createReactionsService({ pool, push, limits }) // votes and reactions (issue 16)
   const rooms = createRoomsService({
@@ -128,6 +134,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     push,
     notice: (roomId, notice) =>
       messages.notice(roomId, notice).catch((err: unknown) => log.error({ err, roomId }, 'system notice not stored')),
+    onAdmitted: (roomId, userId) => unread.admitted(roomId, userId),
   })
   // Ephemeral messages, escalations and slash commands (issue 20).
   const ephemeral = createEphemeralService({ prisma, push, limits })
@@ -216,7 +223,17 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   const features: Feature[] = [
     authFeature({ auth, requireUser, limits, onSessionsRevoked: push.sessionsRevoked }),
     presenceFeature({ presence }),
-    roomsFeature({ prisma, rooms, messages, roomPresence, push, limits, authenticate, requireUser }),
+    roomsFeature({
+      prisma,
+      rooms,
+      messages,
+      roomPresence,
+      push,
+      limits,
+      authenticate,
+      requireUser,
+      onOpened: (viewer, roomId) => unread.opened(viewer, roomId),
+    }),
     messagesFeature({ messages, authenticate, requireUser, track }),
     usersFeature({ prisma, requireUser }),
     ephemeralFeature({ ephemeral }),
@@ -234,6 +251,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     profilesFeature({ profiles, requireUser }), // issue 19
     directsFeature({ directs, requireUser }), // issue 19
     reactionsFeature({ reactions, requireUser, track }),
+    unreadFeature({ unread, requireUser }), // issue 18
   ]
   const api = express.Router()
   for (const feature of features) {

@@ -7,6 +7,7 @@ import type { ProfileDto } from './profiles'
 import type { OwnStateChangedDto, TReactMessage, TVoteMessage } from './reactions'
 import type { RoomDto, RoomPresenceDto, TTyping } from './rooms'
 import type { FilterDto, TWatchRooms } from './search'
+import type { ReceiptDto, RoomActivityDto, TMarkRead, UnreadDto } from './unread'
 
 /**
  * Every ack has this shape: `{ ok: true, ...result }` or `{ ok: false, error }`.
@@ -46,6 +47,9 @@ export type ClientToServerEvents = {
   'ephemeral:send': (payload: TSendEphemeral, ack: AckFn<{ message: EphemeralMessageDto }>) => void
   /** Run a line starting with `/` (parsed by the server); private answers come back in the ack only. */
   'command:run': (payload: TRunCommand, ack: AckFn<{ result: CommandResultDto }>) => void
+  // Unread counts (issue 18)
+  /** Move your read pointer (forward, or back with `unread`); acked with the room's new badge. */
+  'read:mark': (payload: TMarkRead, ack: AckFn<{ unread: UnreadDto }>) => void
 }
 
 /** Every client event, at run time: the server registers a handler for each, the authz matrix a row. */
@@ -61,6 +65,7 @@ export const CLIENT_EVENTS = [
   'message:react',
   'ephemeral:send',
   'command:run',
+  'read:mark',
 ] as const satisfies readonly (keyof ClientToServerEvents)[]
 
 /** Fails to compile when ClientToServerEvents gains an event CLIENT_EVENTS does not list. */
@@ -119,6 +124,13 @@ export type ServerToClientEvents = {
    * conversation or a private room with them.
    */
   'user:updated': (profile: ProfileDto) => void
+  // Unread counts, mentions and receipts (issue 18)
+  /** Your read pointer or badge in a room changed (on this device or another): to your sockets only. */
+  'read:changed': (unread: UnreadDto) => void
+  /** A message was created, deleted, or mentions you, in a room you follow: to your sockets only. */
+  'room:activity': (activity: RoomActivityDto) => void
+  /** Someone in a small private room you view has read up to here ("Seen by"). */
+  'receipt:changed': (receipt: ReceiptDto) => void
 }
 
 /** Identity of a connection, set once by the handshake middleware from a verified token. */

@@ -31,6 +31,9 @@ export const LIMITS = {
   search: { points: 30, duration: 60 },
   /** rooms:watch per user or guest (sent when the room list or the filters change). */
   roomWatch: { points: 30, duration: 60 },
+  // Unread counts (issue 18)
+  /** Read-pointer moves per user (the web sends at most a few per second while you scroll). */
+  readMark: { points: 240, duration: 60 },
 } as const satisfies Record<string, { points: number; duration: number }>
 
 export type LimitName = keyof typeof LIMITS

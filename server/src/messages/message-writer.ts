@@ -11,7 +11,25 @@ export type NewMessage = { roomId: string; authorId: string; topic: string; cont
  * because the room is gone, the author may not post there, or the author already used this clientMsgId.
  * The caller tells those apart (they are rare) with ordinary queries.
  */
-export type WriteResult = { stored: true; row: MessageRow } | { stored: false }
+export type WriteResult = { stored: true; row: MessageRow; authorPointer: AuthorPointer } | { stored: false }
+
+/**
+ * Issue 18: the statement that stores a message also moves its author's read pointer past it (no
+ * commit of its own); this is the pointer as it was before, NULL when there was none.
+ */
+export type AuthorPointer = { before: number | null; notify: 'all' | 'mentions' | 'nothing' | null }
+
+/** The author's pointer before the statement (its snapshot), for a message alias `m`. */
+const POINTER_BEFORE = `
+  (SELECT rp."lastReadSeq" FROM "ReadPointer" rp WHERE rp."roomId" = m."roomId" AND rp."userId" = m."authorId") AS "pointerBefore",
+  (SELECT rp."notify" FROM "ReadPointer" rp WHERE rp."roomId" = m."roomId" AND rp."userId" = m."authorId") AS "pointerNotify"`
+
+/** Moves the authors' pointers of relation `rel` ("roomId", "userId", "seq") forward, in key order. */
+const MOVE_POINTERS = (rel: string) => `
+  INSERT INTO "ReadPointer" AS rp ("roomId", "userId", "lastReadSeq")
+  SELECT "roomId", "userId", "seq" FROM ${rel} ORDER BY "roomId", "userId"
+  ON CONFLICT ("roomId", "userId") DO UPDATE SET "lastReadSeq" = EXCLUDED."lastReadSeq", "updatedAt" = now()
+  WHERE EXCLUDED."lastReadSeq" > rp."lastReadSeq"`
 
 export type MessageWriter = {
   /** Resolves after the statement that stores the message has committed (never before). */
@@ -55,8 +73,12 @@ inserted AS (
     string_to_array(a."tags", ' ')
   FROM allowed a JOIN bumped b ON b."id" = a."roomId"
   RETURNING *
-)
-SELECT ${messageColumns} FROM ${messagesWithAuthor('inserted')}`
+),
+authors AS (
+  SELECT "roomId", "authorId" AS "userId", max("seq") AS "seq" FROM inserted GROUP BY "roomId", "authorId"
+),
+pointers AS (${MOVE_POINTERS('authors')})
+SELECT ${messageColumns}, ${POINTER_BEFORE} FROM ${messagesWithAuthor('inserted')}`
 
 /**
  * The same for one message: under light load most batches hold one, and PostgreSQL runs this simpler
@@ -73,8 +95,12 @@ inserted AS (
   INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId", "hashtags")
   SELECT room."id", room."lastSeq", room."rev", $2::uuid, $3, $4, $5, $6::text[] FROM room
   RETURNING *
-)
-SELECT ${messageColumns} FROM ${messagesWithAuthor('inserted')}`
+),
+author AS (SELECT "roomId", "authorId" AS "userId", "seq" FROM inserted),
+pointer AS (${MOVE_POINTERS('author')})
+SELECT ${messageColumns}, ${POINTER_BEFORE} FROM ${messagesWithAuthor('inserted')}`
+
+type StoredRow = MessageRow & { pointerBefore: number | null; pointerNotify: AuthorPointer['notify'] }
 
 /** Upper bound on messages per statement (bounded parameter size and lock time). */
 const MAX_BATCH = 256
@@ -111,13 +137,13 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
       // The hashtags (search), space-separated: a tag never holds a space, and unnest cannot take an array per row.
       cols[5].push(extractHashtags(m.content).join(' '))
     }
-    const { rows } = await pool.query<MessageRow>({ name: 'parlor_insert_messages', text: INSERT_BATCH, values: cols })
+    const { rows } = await pool.query<StoredRow>({ name: 'parlor_insert_messages', text: INSERT_BATCH, values: cols })
     return byKey(rows)
   }
 
   async function insertOne(m: NewMessage): Promise<Map<string, WriteResult>> {
     try {
-      const { rows } = await pool.query<MessageRow>({
+      const { rows } = await pool.query<StoredRow>({
         name: 'parlor_insert_message',
         text: INSERT_ONE,
         values: [m.roomId, m.authorId, m.topic, m.content, m.clientMsgId, extractHashtags(m.content)],
@@ -129,9 +155,11 @@ export function createMessageWriter(pool: pg.Pool): MessageWriter {
     }
   }
 
-  function byKey(rows: MessageRow[]): Map<string, WriteResult> {
+  function byKey(rows: StoredRow[]): Map<string, WriteResult> {
     const results = new Map<string, WriteResult>()
-    for (const row of rows) results.set(keyOf(row), { stored: true, row })
+    for (const { pointerBefore, pointerNotify, ...row } of rows) {
+      results.set(keyOf(row), { stored: true, row, authorPointer: { before: pointerBefore, notify: pointerNotify } })
+    }
     return results
   }
 

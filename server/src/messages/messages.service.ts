@@ -18,7 +18,7 @@ import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
 import type { Push } from '../realtime/push'
 import { canManage, requireRoom } from '../rooms/rooms.access'
-import { createMessageWriter } from './message-writer'
+import { type AuthorPointer, createMessageWriter } from './message-writer'
 import { type MessageRow, toMessageDto } from './messages.dto'
 import { createMessagesRepo } from './messages.repo'
 import { createRoomSequencer } from './room-sequencer'
@@ -40,6 +40,8 @@ export function createMessagesService({
   limits,
   editWindowSeconds,
   onStored,
+  onEdited,
+  onDeleted,
 }: {
   prisma: PrismaClient
   /** The pg pool under `prisma`, for the batched insert (see message-writer.ts). */
@@ -48,8 +50,14 @@ export function createMessagesService({
   limits: Limits
   /** MESSAGE_EDIT_WINDOW_SECONDS: how long after sending its author may edit a message; 0 = no limit. */
   editWindowSeconds: number
-  /** Called once per newly stored message (metrics). */
-  onStored?: (message: MessageDto) => void
+  /**
+   * Called once per newly stored message (metrics). `authorPointer`: the statement also moved the
+   * author's read pointer past it (issue 18), and this is how it was before; absent for replies.
+   */
+  onStored?: (message: MessageDto, authorPointer?: AuthorPointer) => void
+  /** Called after an edit changed a message, and after a deletion (issue 18: mentions, unread counts). */
+  onEdited?: (message: MessageDto) => void
+  onDeleted?: (message: MessageDto) => void
 }) {
   const writer = createMessageWriter(pool)
   const repo = createMessagesRepo(pool)
@@ -112,7 +120,7 @@ export function createMessagesService({
   async function insert(
     viewer: User,
     input: z.output<typeof ZSendMessage>,
-  ): Promise<{ message: MessageDto; created: boolean }> {
+  ): Promise<{ message: MessageDto; created: boolean; authorPointer?: AuthorPointer }> {
     const result = await writer.write({
       roomId: input.roomId,
       authorId: viewer.id,
@@ -120,7 +128,9 @@ export function createMessagesService({
       content: input.content,
       clientMsgId: input.clientMsgId,
     })
-    if (result.stored) return { message: toMessageDto(result.row, viewer), created: true }
+    if (result.stored) {
+      return { message: toMessageDto(result.row, viewer), created: true, authorPointer: result.authorPointer }
+    }
     // Nothing stored: the clientMsgId was used before, or the room is gone, or the viewer may not post.
     const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
     if (existing) {
@@ -156,13 +166,12 @@ export function createMessagesService({
       const broadcast = sequencer.begin(input.roomId)
       try {
         const { replyTo } = input
-        const result: { message: MessageDto; root?: MessageDto; created: boolean } = replyTo
-          ? await insertReply(viewer, { ...input, replyTo })
-          : await insert(viewer, input)
+        const result: { message: MessageDto; root?: MessageDto; created: boolean; authorPointer?: AuthorPointer } =
+          replyTo ? await insertReply(viewer, { ...input, replyTo }) : await insert(viewer, input)
         // A retry that finds its message already stored broadcasts it again: the instance that stored
         // it may have died before its own broadcast. Clients drop the copies by seq.
         broadcast({ seq: result.message.seq, message: result.message, root: result.root })
-        if (result.created) onStored?.(result.message)
+        if (result.created) onStored?.(result.message, result.authorPointer)
         return { message: result.message, created: result.created }
       } catch (err) {
         broadcast(null)
@@ -248,7 +257,10 @@ export function createMessagesService({
         return { topic, content, deleted: false }
       })
       const message = toMessageDto(row, viewer)
-      if (changed) push.messageUpdated(message)
+      if (changed) {
+        push.messageUpdated(message)
+        onEdited?.(message)
+      }
       return { message }
     },
 
@@ -268,7 +280,10 @@ export function createMessagesService({
         if (current.deletedAt) return null
         return { topic: '', content: '', deleted: true }
       })
-      if (changed) push.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+      if (changed) {
+        push.messageDeleted({ roomId: row.roomId, id: row.id, seq: row.seq, rev: row.rev })
+        onDeleted?.(toMessageDto(row, viewer))
+      }
       // A deleted reply: its thread's root, recomputed in the same transaction (issue 16).
       if (root) push.messageUpdated(toMessageDto(root, viewer))
       return { message: toMessageDto(row, viewer) }

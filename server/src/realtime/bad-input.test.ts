@@ -49,6 +49,7 @@ import { restRoomsCases } from './bad-input/rest-rooms.cases'
 import { restSearchCases } from './bad-input/rest-search.cases'
 import { messageSearchCases } from './bad-input/message-search.cases' // Search (issue 17)
 import { textCases } from './bad-input/text.cases'
+import { unreadCases } from './bad-input/unread.cases' // issue 18
 
 // The case files (./bad-input/*.cases.ts), socket groups first, then REST; the order is the run order.
 const CATALOGUE: Case[] = [
@@ -63,6 +64,7 @@ const CATALOGUE: Case[] = [
   ...restAuthCases,
   ...restSearchCases,
   ...messageSearchCases,
+  ...unreadCases,
   ...restProfilesCases, // issue 19
 ]
 
@@ -111,7 +113,9 @@ async function counts(): Promise<Writes> {
   return { messages, rooms, users }
 }
 
-const QUIET = new Set(['presence:changed', 'room:presence'])
+// Issue 18: the listeners follow the room, so every stored message also gives them a room:activity on
+// their user channel, after the message and not on its ordered path (unread.test.ts checks those).
+const QUIET = new Set(['presence:changed', 'room:presence', 'room:activity', 'read:changed'])
 
 /** A message between two other clients, delivered to the peer and the listener (after everything before it). */
 async function canary(i: number): Promise<string> {

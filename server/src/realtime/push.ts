@@ -7,6 +7,7 @@ import type { OwnStateChangedDto } from '../contract/reactions'
 import type { RoomDto, RoomPresenceDto } from '../contract/rooms'
 import { maskEmail } from '../messages/messages.dto'
 import type { FilterDto } from '../contract/search'
+import type { ReceiptDto, RoomActivityDto, UnreadDto } from '../contract/unread'
 import {
   roomChannels,
   roomGuestChannel,
@@ -166,6 +167,43 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
      */
     userUpdated(profile: ProfileDto, audience: string[]) {
       if (audience.length > 0) io.to(audience.map(userChannel)).emit('user:updated', profile)
+    },
+
+    // --- Unread counts, mentions and receipts (issue 18).
+
+    /** A person's badge in one room: to every socket of theirs (every device and tab), nobody else. */
+    readChanged(userId: string, unread: UnreadDto) {
+      io.to(userChannel(userId)).emit('read:changed', unread)
+    },
+
+    /**
+     * A room's activity, to the user channels of the people who follow it (checked readers only, see
+     * unread.service.ts), except for new messages and deletions the sockets viewing the room; the
+     * `mentioned` get their copy with `mentioned: true`. One publish per copy, whatever the audience's
+     * size, and only the followers' sockets receive it.
+     */
+    roomActivity(activity: RoomActivityDto, audience: string[], mentioned: string[]) {
+      const flagged = new Set(mentioned)
+      const plain = audience.filter((id) => !flagged.has(id))
+      // A new message or a deletion skips the sockets viewing the room: they got the message event
+      // itself (the web counts from it), so a busy room's viewers get one event per message, not two.
+      const viewing =
+        activity.kind === 'created' || activity.kind === 'deleted' ? [roomUserChannel(activity.roomId)] : []
+      if (plain.length > 0) {
+        io.to(plain.map(userChannel))
+          .except(viewing)
+          .emit('room:activity', { ...activity, mentioned: false })
+      }
+      if (flagged.size > 0) {
+        io.to([...flagged].map(userChannel))
+          .except(viewing)
+          .emit('room:activity', { ...activity, mentioned: true })
+      }
+    },
+
+    /** A participant's read receipt, to the signed-in viewers of a private room (its participants). */
+    receiptChanged(receipt: ReceiptDto) {
+      io.to(roomUserChannel(receipt.roomId)).emit('receipt:changed', receipt)
     },
 
     /** One socket's token expired: tell it and cut it. */

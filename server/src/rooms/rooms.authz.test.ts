@@ -36,7 +36,13 @@ type Ctx = {
   self: string | null
 }
 
-type Row = { name: string; kind: 'rest' | 'socket'; run: (ctx: Ctx) => Promise<Outcome>; expect: Record<Kind, Expect> }
+/** `signal`: what a caller's sockets receive (server-sent events of issue 18), not a command. */
+type Row = {
+  name: string
+  kind: 'rest' | 'socket' | 'signal'
+  run: (ctx: Ctx) => Promise<Outcome>
+  expect: Record<Kind, Expect>
+}
 
 /** Same expectation for the four bad/guest token kinds: [guest, anonymous, expired, forged]. */
 const users = (c: Outcome, p: Outcome, r: Outcome, o: Outcome) => ({
@@ -541,6 +547,94 @@ const MATRIX: Row[] = [
       direct: { ...users('watching', 'watching', 'left out', 'left out'), ...sock('left out') },
     },
   },
+  // Unread counts, mentions and receipts (issue 18)
+  {
+    name: 'POST /api/rooms/:id/read',
+    kind: 'rest',
+    run: rest(
+      'POST',
+      (c) => `/api/rooms/${c.roomId}/read`,
+      () => ({}),
+    ),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'PATCH /api/rooms/:id/notify',
+    kind: 'rest',
+    run: rest(
+      'PATCH',
+      (c) => `/api/rooms/${c.roomId}/notify`,
+      () => ({ level: 'all' }),
+    ),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'GET /api/rooms/:id/receipts',
+    kind: 'rest',
+    run: rest('GET', (c) => `/api/rooms/${c.roomId}/receipts`),
+    expect: {
+      public: { ...users(200, 200, 200, 200), ...rest401 },
+      private: { ...users(200, 200, 404, 404), ...rest401 },
+      direct: { ...users(200, 200, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'read:mark',
+    kind: 'socket',
+    run: socket('read:mark', (c) => ({ roomId: c.roomId })),
+    expect: {
+      public: { ...users('ok', 'ok', 'ok', 'ok'), ...sock('unauthenticated') },
+      private: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+      direct: { ...users('ok', 'ok', 'not_found', 'not_found'), ...sock('unauthenticated') },
+    },
+  },
+  {
+    // Not a client event: what the caller's sockets hear of the room (room:activity, read:changed,
+    // receipt:changed) after trying to open it and reading it, when another member mentions them.
+    name: 'room:activity and read:changed (a mention while away)',
+    kind: 'signal',
+    run: async (ctx) => {
+      let s: Awaited<ReturnType<typeof connect>>
+      try {
+        s = await connect(server.url, ctx.token)
+      } catch {
+        return 'refused'
+      }
+      try {
+        const heard: string[] = []
+        s.onAny((event: string, payload: { roomId?: string }) => {
+          if (payload?.roomId === ctx.roomId && event !== 'room:presence') heard.push(event)
+        })
+        await ack(s, 'room:join', ctx.roomId)
+        await ack(s, 'read:mark', { roomId: ctx.roomId })
+        await ack(s, 'room:leave', ctx.roomId)
+        heard.length = 0
+        const sent = await api(server.url, 'POST', `/api/rooms/${ctx.roomId}/messages`, {
+          token: sessions.other.token,
+          body: { content: `matrix @${ctx.self ?? 'nobody'} @room`, clientMsgId: clientMsgId() },
+        })
+        assert.equal(sent.status, 201)
+        const until = Date.now() + 400
+        while (Date.now() < until && !heard.includes('room:activity')) await new Promise((r) => setTimeout(r, 20))
+        return heard.includes('room:activity') ? 'heard' : heard.length > 0 ? heard.join(',') : 'silent'
+      } finally {
+        s.close()
+      }
+    },
+    expect: {
+      public: { ...users('heard', 'heard', 'heard', 'heard'), ...sock('silent') },
+      private: { ...users('heard', 'heard', 'silent', 'silent'), ...sock('silent') },
+      direct: { ...users('heard', 'heard', 'silent', 'silent'), ...sock('silent') },
+    },
+  },
 ]
 
 /** Routes that are not about one room, each tested by role here too (expected status per role). */
@@ -633,6 +727,23 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
     name: 'DELETE /api/filters/:filterId',
     run: async (token) => (await api(server.url, 'DELETE', `/api/filters/${await creatorsFilter()}`, { token })).status,
     expect: { ...users(204, 404, 404, 404), ...rest401 },
+  },
+  // Issue 18: the caller's own unread badges and receipt setting.
+  {
+    name: 'GET /api/unread',
+    run: async (token) => (await api(server.url, 'GET', '/api/unread', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'GET /api/read-settings',
+    run: async (token) => (await api(server.url, 'GET', '/api/read-settings', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'PATCH /api/read-settings',
+    run: async (token) =>
+      (await api(server.url, 'PATCH', '/api/read-settings', { token, body: { readReceipts: true } })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
 ]
 

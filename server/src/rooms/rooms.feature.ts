@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@prisma/client'
 import type { RequestHandler } from 'express'
+import type { Viewer } from '../contract/events'
 import type { Feature } from '../feature'
 import type { Limits } from '../limits/limits'
 import type { MessagesService } from '../messages/messages.service'
@@ -19,6 +20,7 @@ export function roomsFeature(deps: {
   limits: Limits
   authenticate: RequestHandler
   requireUser: RequestHandler
+  onOpened?: (viewer: Viewer, roomId: string) => Promise<void>
 }): Feature {
   return {
     name: 'rooms',

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@prisma/client'
+import type { Viewer } from '../contract/events'
 import { ZTyping } from '../contract/rooms'
 import { ZId } from '../contract/text'
 import type { Limits } from '../limits/limits'
@@ -17,6 +18,7 @@ export function registerRoomHandlers({
   push,
   limits,
   handlers,
+  onOpened,
 }: {
   prisma: PrismaClient
   messages: MessagesService
@@ -24,6 +26,8 @@ export function registerRoomHandlers({
   push: Push
   limits: Limits
   handlers: Handlers
+  /** A room was joined (issue 18: a signed-in viewer follows it from then on). */
+  onOpened?: (viewer: Viewer, roomId: string) => Promise<void>
 }) {
   handlers.route('room:join', ZId, async (socket, roomId) => {
     const { viewer } = socket.data
@@ -40,6 +44,7 @@ export function registerRoomHandlers({
       }
     }
     roomPresence.changed(roomId)
+    await onOpened?.(viewer, roomId)
     const { messages: recent } = await messages.page(viewer, roomId, { limit: 50 })
     return { room: toRoomDto(room), messages: recent }
   })

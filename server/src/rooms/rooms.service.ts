@@ -19,11 +19,14 @@ export function createRoomsService({
   prisma,
   push,
   notice,
+  onAdmitted,
 }: {
   prisma: PrismaClient
   push: Push
   /** Writes a system notice into the room's timeline ("maya added jonas"); never throws. */
   notice: (roomId: string, notice: SystemNotice) => Promise<void>
+  /** Someone was added to a private room, before they hear of it (issue 18: their read pointer). */
+  onAdmitted?: (roomId: string, userId: string) => Promise<void>
 }) {
   async function reload(roomId: string): Promise<RoomDto> {
     return toRoomDto(await prisma.room.findUniqueOrThrow({ where: { id: roomId }, include: roomInclude }))
@@ -134,6 +137,7 @@ export function createRoomsService({
         skipDuplicates: true,
       })
       if (count > 0) {
+        await onAdmitted?.(roomId, user.id)
         const room = await reload(roomId)
         push.roomAdded(room, [user.id])
         push.roomUpdated(

@@ -12,6 +12,8 @@ export const KEYS = {
   autoAway: 'parlor.autoAway',
   /** When any tab last saw input (ms), so one idle tab does not set you away while you use another. */
   lastActive: 'parlor.lastActive',
+  /** Issue 18: browser notifications were turned on in this browser (off by default). */
+  notifications: 'parlor.notifications',
 } as const
 
 export function readJson<T>(key: string): T | null {

@@ -1,4 +1,7 @@
 import { LOBBY_ID } from '@contract/limits'
+import { extractMentions } from '@contract/mentions'
+import type { MessageDto } from '@contract/messages'
+import type { RoomActivityDto } from '@contract/unread'
 // The bridge between the socket and the state classes: every server event lands here, and so does
 // every change of who we are (login, logout, session ended) and of which room is open.
 import { ApiError, errorMessage } from '../api'
@@ -23,6 +26,9 @@ import { timelines } from '../state/timeline.svelte'
 import { topViews } from '../state/top.svelte'
 import { toasts } from '../state/toasts.svelte'
 import { ui } from '../state/ui.svelte'
+import { notifier } from '../state/notifier.svelte'
+import { receipts } from '../state/receipts.svelte'
+import { unread } from '../state/unread.svelte'
 import { KEYS } from '../storage'
 import { ACK_TIMEOUT_MS, ackFailed, socket, unwrap } from './socket'
 
@@ -60,6 +66,7 @@ export async function start(): Promise<void> {
     },
     set: (presence) => directs.updateProfile({ presence }, { chosen: false }),
   })
+  notifier.start(() => (ui.settings ? null : rooms.selectedId)) // issue 18: one notifying tab
   await session.ensureGuestToken()
   void session.verify()
   socket.connect() // the connect handler loads the rooms
@@ -72,6 +79,8 @@ export function openRoom(roomId: string, { updateLocation = true } = {}): void {
   filters.close() // Search (issue 17): a room replaces an open filter or search hit
   search.focus = null
   rooms.selectedId = roomId
+  notifier.announce()
+  if (previous !== roomId) unread.roomOpened(roomId)
   if (updateLocation) showRoomInLocation(roomId, LOBBY_ID)
   if (previous === roomId) return
   if (threads.current && threads.current.roomId !== roomId) threads.close()
@@ -112,7 +121,9 @@ function wire(): void {
     connectedToken = session.token
     const loaded = loadRooms()
     if (session.isUser) void loadDirects()
-    void joinRoom(rooms.selectedId)
+    // Issue 18: every badge, as the server counts it, before the open room shows its "New" divider.
+    const badges = session.isUser ? unread.load().catch(noop) : Promise.resolve()
+    void badges.then(() => joinRoom(rooms.selectedId))
     // Search (issue 17): the filters, the rooms they watch, and the open one's history (which also
     // covers whatever arrived while we were away).
     filters.watchedKey = null // a new connection watches nothing until told
@@ -195,6 +206,7 @@ function wire(): void {
     const room = rooms.list.find((r) => r.id === roomId)
     rooms.remove(roomId)
     timelines.delete(roomId)
+    delete unread.byRoom[roomId]
     if (threads.current?.roomId === roomId) threads.close()
     const expected = expectedRemovals.delete(roomId)
     if (!expected && room) toasts.info(`You no longer have access to ${room.name}.`)
@@ -210,11 +222,25 @@ function wire(): void {
     rooms.upsert(conversation.room)
   })
   socket.on('direct:closed', ({ roomId }) => directs.remove(roomId))
+
+  // Issue 18: badges on every device, notifications from one tab, "Seen by".
+  socket.on('read:changed', (badge) => unread.apply(badge))
+  socket.on('room:activity', onActivity)
+  // The open room's own events stand in for its activity (the server skips viewing sockets).
+  socket.on('message:created', (message) => {
+    if (session.isUser && message.roomId === rooms.selectedId) onActivity(viewedActivity(message))
+  })
+  socket.on('message:deleted', ({ roomId, seq }) => {
+    const badge = unread.badge(roomId)
+    if (roomId === rooms.selectedId && badge && seq > badge.lastReadSeq) unread.refreshSoon()
+  })
+  socket.on('receipt:changed', (receipt) => receipts.set(receipt))
   socket.on('user:updated', (profile) => directs.setProfile(profile))
 
   // The server's live delivery may have missed something (its Redis link came back): catch up through
   // the room's change stream. Rooms not on screen catch up when they are opened again.
   socket.on('sync:required', () => {
+    if (session.isUser) unread.refreshSoon()
     timelines
       .find(rooms.selectedId)
       ?.catchUp()
@@ -254,6 +280,39 @@ function wire(): void {
     toasts.info(reason === 'expired' ? 'Your session expired. Please log in again.' : 'Your account was deleted.')
     session.end()
   })
+}
+
+/** Issue 18: a room's news counted into its badge, and a notification if the room's setting wants one. */
+function onActivity(activity: RoomActivityDto): void {
+  if (!unread.activity(activity, session.user?.id)) return
+  if (activity.kind === 'created' && !rooms.has(activity.roomId) && !directs.has(activity.roomId)) {
+    void loadDirects() // a direct conversation we did not list yet
+  }
+  const room = rooms.list.find((r) => r.id === activity.roomId)
+  const direct = directs.find(activity.roomId)
+  const name = direct ? directs.title(direct, session.user?.id) : room ? `#${room.name}` : 'Parlor'
+  const level = unread.badge(activity.roomId)?.notify ?? (room?.isPrivate || direct ? 'all' : 'mentions')
+  const wanted = level === 'all' ? activity.counts || activity.mentioned : level === 'mentions' && activity.mentioned
+  notifier.consider(activity, name, wanted, (roomId) => openRoom(roomId))
+}
+
+/** The activity a message of the open room stands for (mentions found by the server's parser). */
+function viewedActivity(message: MessageDto): RoomActivityDto {
+  const me = session.user?.username
+  const creator = rooms.list.find((r) => r.id === message.roomId)?.createdBy
+  const { usernames, room } = extractMentions(message.content)
+  const byCreator = !!creator && message.author?.username === creator
+  return {
+    roomId: message.roomId,
+    kind: 'created',
+    seq: message.seq,
+    messageId: message.id,
+    authorId: message.author?.id ?? null,
+    author: message.author?.username ?? null,
+    preview: message.content.slice(0, 140),
+    counts: message.kind !== 'system' && (message.threadRootId === null || message.alsoInRoom),
+    mentioned: message.kind !== 'system' && ((!!me && usernames.includes(me)) || (room && byCreator)),
+  }
 }
 
 async function loadRooms(): Promise<void> {
@@ -342,6 +401,7 @@ async function joinRoom(roomId: string): Promise<void> {
   }
   rooms.upsert(result.room)
   escalations.loadRoom(roomId).catch(noop) // issue 20: the room's banner
+  if (session.isUser && result.room.isPrivate) receipts.load(roomId).catch(noop) // issue 18: "Seen by"
   if (session.isUser) commandLists.load(roomId).catch(noop) // and the composer's `/` menu
   await timelines
     .get(roomId)
@@ -377,6 +437,8 @@ async function identityChanged(): Promise<void> {
     filters.reset()
     search.reset()
     directs.reset()
+    unread.reset()
+    receipts.reset()
     await reconnect() // the connect handler reloads the rooms
   } finally {
     switching = false

@@ -58,7 +58,7 @@ async function postAction(ctx: CommandContext, deps: CommandDeps, command: 'me' 
           fields: { clientMsgId: 'is already used' },
         })
       }
-      return { row: existing }
+      return { row: existing, created: false }
     }
     const row = await insertAuthored(tx, {
       roomId: ctx.room.id,

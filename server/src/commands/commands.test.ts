@@ -293,6 +293,7 @@ describe('/escalate and /resolve', () => {
     const s = await server.socket(asker)
     await ack(s, 'room:join', room.id)
     const toOwner = new Promise<any>((resolve) => o.once('escalation:updated', resolve))
+    const heard = record(o)
     const res = await run(s, room.id, '/escalate the projector is broken')
     assert.equal(res.result.reply, `Escalated: ${owner.user.username} has been notified.`)
     const bot = res.result.message
@@ -308,6 +309,18 @@ describe('/escalate and /resolve', () => {
       { asker: live.asker, reason: live.reason, status: live.status, roomName: live.roomName },
       { asker: asker.user.username, reason: 'the projector is broken', status: 'open', roomName: room.name },
     )
+    // The bot's mention is a mention like any (issue 18): live on the owner's channel, and counted.
+    const activityOf = () =>
+      heard.events.find((e) => e.event === 'room:activity' && (e.args[0] as { roomId: string }).roomId === room.id)
+    await eventually(() => activityOf() !== undefined, 5000, 'the owner hears of the mention')
+    const activity = activityOf()?.args[0] as any
+    assert.deepEqual(
+      { kind: activity.kind, mentioned: activity.mentioned, author: activity.author },
+      { kind: 'created', mentioned: true, author: BOT_USERNAME },
+    )
+    const unread = await server.api('GET', '/api/unread', { token: owner.token })
+    const badge = unread.body.rooms.find((r: any) => r.roomId === room.id)
+    assert.deepEqual({ unread: badge?.unread, mentions: badge?.mentions }, { unread: 1, mentions: 1 })
     const list = await server.api('GET', '/api/escalations', { token: owner.token })
     assert.deepEqual(
       list.body.escalations.map((e: any) => e.id),
@@ -369,6 +382,10 @@ describe('/escalate and /resolve', () => {
     assert.equal(one.result.escalation.id, two.result.escalation.id)
     assert.equal(one.result.message.id, two.result.message.id)
     assert.match(one.result.message.content, /\/escalate$/)
+    // The retry stored nothing, so it mentions nobody again.
+    await eventually(
+      async () => (await server.prisma.mention.count({ where: { messageId: one.result.message.id } })) === 1,
+    )
     // The bot's message contains "/escalate": it is stored text, nothing runs it.
     await eventually(async () => (await server.prisma.message.count({ where: { roomId: room.id } })) === 1)
     assert.equal(await server.prisma.escalation.count({ where: { roomId: room.id } }), 1)

@@ -72,7 +72,7 @@ export function createEscalationsService({
       const result = await messages.compose(
         room.id,
         viewer,
-        async (tx): Promise<OpenResult & { row: null | Awaited<ReturnType<typeof botMessage>> }> => {
+        async (tx): Promise<OpenResult & { row: null | Awaited<ReturnType<typeof botMessage>>; created?: boolean }> => {
           await lockCommand(tx, viewer.id, input.clientMsgId)
           const opened = await repo.open(tx, {
             roomId: room.id,
@@ -90,7 +90,7 @@ export function createEscalationsService({
             }
             if (mine) {
               const row = await findAuthored(tx, BOT_USER_ID, `escalation-${mine.id}`)
-              return { outcome: 'retried', escalation: mine, message: null, row }
+              return { outcome: 'retried', escalation: mine, message: null, row, created: false }
             }
             const [open] = (await repo.openInRoom(room.id)).filter((e) => e.asker === viewer.username)
             // Resolved between the insert and this read: nothing was stored, the client retries.

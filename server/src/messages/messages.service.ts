@@ -306,8 +306,10 @@ export function createMessagesService({
      * Stores a message of another kind (a command's system message, a bot message) in one
      * transaction that `work` fills (it may store other rows with it, or find the message already
      * stored), then broadcasts it in seq order like any message. `row` null: nothing to broadcast.
+     * A new message (`created` not false) goes through `onStored` like a sent one: a bot message
+     * mentioning someone (an escalation) counts as unread and as a mention for them (issue 18).
      */
-    async compose<T extends { row: MessageRow | null }>(
+    async compose<T extends { row: MessageRow | null; created?: boolean }>(
       roomId: string,
       viewer: Viewer,
       work: (tx: pg.PoolClient) => Promise<T>,
@@ -320,6 +322,7 @@ export function createMessagesService({
         const result = await work(tx)
         await tx.query('COMMIT')
         message = result.row ? toMessageDto(result.row, viewer) : null
+        if (message && result.created !== false) onStored?.(message)
         return { ...result, message }
       } catch (err) {
         await tx.query('ROLLBACK').catch(() => {})

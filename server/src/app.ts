@@ -49,6 +49,11 @@ import { createEphemeralService } from './ephemeral/ephemeral.service'
 import { escalationsFeature } from './escalations/escalations.feature'
 import { createEscalationsService } from './escalations/escalations.service'
 import { createFiltersService } from './search/filters.service'
+import { createImages } from './uploads/images'
+import { createLinks } from './uploads/links'
+import { createStorage } from './uploads/storage'
+import { uploadsFeature } from './uploads/uploads.feature'
+import { createUploadsService } from './uploads/uploads.service'
 import { searchFeature } from './search/search.feature'
 import { createSearchService } from './search/search.service'
 
@@ -117,6 +122,8 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     push,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
+    maxAttachments: config.UPLOAD_MAX_PER_MESSAGE,
+    onDeleted: (messageId) => void uploads.messageDeleted(messageId), // issue 21: its files go too
     onStored: (message) => {
       metrics.messagesSent.inc()
       directs.messageStored(message) // issue 19: a closed direct conversation reappears
@@ -161,6 +168,22 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // Issue 19: profiles (their presence comes from `presence`) and direct conversations.
   const profiles = createProfiles({ prisma, pool, push, online: (ids) => presence.online(ids), log })
   const directs = createDirects({ prisma, pool, push, profiles, log })
+  // Issue 21: uploads (in the database, or an S3-compatible store), thumbnails, signed links, pictures.
+  const uploads = createUploadsService({
+    prisma,
+    pool,
+    storage: createStorage(config, pool),
+    images: createImages({ maxPixels: config.UPLOAD_MAX_PIXELS, concurrency: config.IMAGE_CONCURRENCY }),
+    links: createLinks({ secret: config.JWT_SECRET, ttlSeconds: config.FILE_LINK_TTL_SECONDS }),
+    limits,
+    log,
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    maxPerMessage: config.UPLOAD_MAX_PER_MESSAGE,
+    maxPixels: config.UPLOAD_MAX_PIXELS,
+    unattachedTtlSeconds: config.UPLOAD_UNATTACHED_TTL_SECONDS,
+    sweepSeconds: config.UPLOAD_SWEEP_SECONDS,
+    avatarChanged: (userId, avatarId) => profiles.setAvatar(userId, avatarId),
+  })
   // Sends in flight, so shutdown can let them commit and ack before closing sockets.
   const inflight = new Set<Promise<unknown>>()
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -234,6 +257,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     profilesFeature({ profiles, requireUser }), // issue 19
     directsFeature({ directs, requireUser }), // issue 19
     reactionsFeature({ reactions, requireUser, track }),
+    uploadsFeature({ uploads, authenticate, requireUser }), // issue 21
   ]
   const api = express.Router()
   for (const feature of features) {
@@ -254,6 +278,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     io,
     async listen() {
       await presence.start()
+      uploads.start()
       await new Promise<void>((done, fail) => {
         httpServer.once('error', fail)
         httpServer.listen(config.PORT, config.HOST, () => done())
@@ -266,6 +291,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       httpServer.close() // no new connections; open sockets stay until io.close()
       await Promise.allSettled([...inflight])
       roomPresence.stop()
+      uploads.stop()
       await presence.stop()
       await io.close()
       httpServer.closeAllConnections()

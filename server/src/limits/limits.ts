@@ -31,6 +31,9 @@ export const LIMITS = {
   search: { points: 30, duration: 60 },
   /** rooms:watch per user or guest (sent when the room list or the filters change). */
   roomWatch: { points: 30, duration: 60 },
+  // Uploads (issue 21)
+  /** Files and profile pictures uploaded per user. */
+  upload: { points: 60, duration: 10 * 60 },
 } as const satisfies Record<string, { points: number; duration: number }>
 
 export type LimitName = keyof typeof LIMITS

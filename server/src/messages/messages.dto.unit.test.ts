@@ -32,6 +32,7 @@ const row = (over: Partial<MessageRow> = {}): MessageRow => ({
   upvotes: 0,
   downvotes: 0,
   reactions: [],
+  attachments: [],
   ...over,
 })
 

@@ -7,6 +7,9 @@ import { ATTACHMENTS_CEILING, type AttachmentDto } from './uploads'
 // Re-exported for the server's own imports; the web takes them from ./limits (no zod).
 export { CONTENT_MAX, HISTORY_PAGE_MAX, TOPIC_MAX }
 
+// Characters that print nothing (as in text.ts): a message of only these is empty.
+const INVISIBLE = /[\s\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
+
 export const ZTopic = userText({ max: TOPIC_MAX })
 export const ZContent = userText({ max: CONTENT_MAX, multiline: true })
 export const ZClientMsgId = z
@@ -37,7 +40,10 @@ export const ZSendMessage = z
       .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an upload')
       .default([]),
   })
-  .refine((m) => m.content !== '' || m.attachments.length > 0, { message: 'must not be empty', path: ['content'] })
+  .refine((m) => m.attachments.length > 0 || m.content.replace(INVISIBLE, '') !== '', {
+    message: 'must not be empty',
+    path: ['content'],
+  })
   .refine((m) => m.replyTo === undefined || m.attachments.length === 0, {
     message: 'replies cannot carry attachments',
     path: ['attachments'],

@@ -39,7 +39,7 @@ export function createLinks({ secret, ttlSeconds }: { secret: string; ttlSeconds
       if (typeof v !== 'string' || typeof e !== 'string' || typeof s !== 'string') return null
       const expires = Number(e)
       if (!Number.isInteger(expires) || expires * 1000 < Date.now()) return null
-      const match = /^([ug])\.([0-9a-f-]{36})$/.exec(v)
+      const match = /^([ug])\.([0-9a-f-]{36}|anonymous)$/.exec(v)
       if (!match) return null
       const expected = Buffer.from(mac(payload(uploadId, variant, v, expires)))
       const given = Buffer.from(s)

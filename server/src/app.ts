@@ -173,7 +173,11 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     prisma,
     pool,
     storage: createStorage(config, pool),
-    images: createImages({ maxPixels: config.UPLOAD_MAX_PIXELS, concurrency: config.IMAGE_CONCURRENCY }),
+    images: createImages({
+      maxPixels: config.UPLOAD_MAX_PIXELS,
+      concurrency: config.IMAGE_CONCURRENCY,
+      cpuShare: config.IMAGE_CPU_SHARE,
+    }),
     links: createLinks({ secret: config.JWT_SECRET, ttlSeconds: config.FILE_LINK_TTL_SECONDS }),
     limits,
     log,

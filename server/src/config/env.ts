@@ -90,6 +90,8 @@ export const ZEnv = z
     UPLOAD_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
     /** Images decoded at once per instance; the rest wait in line, so chat keeps its CPU. */
     IMAGE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+    /** The most of a core each image slot may use (it rests in between); 1 = no rest. */
+    IMAGE_CPU_SHARE: z.coerce.number().min(0.05).max(1).default(0.25),
     /** Lifetime of a signed download link. */
     FILE_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
     /** Shown in logs and metrics; defaults to hostname + pid. */

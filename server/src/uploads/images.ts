@@ -22,10 +22,23 @@ export type Images = ReturnType<typeof createImages>
  * `concurrency` at once per instance: the rest wait in line, so a burst of uploads cannot take every
  * core from message delivery. The header is read first and an image over `maxPixels` is refused
  * before any pixel is decoded (a 600 kB PNG can claim 20 000 × 20 000); sharp's own
- * `limitInputPixels` backs that up. Every image is re-encoded: EXIF orientation applied, metadata
+ * `limitInputPixels` backs that up; `cpuShare` caps the CPU the slots may use. Every image is re-encoded: EXIF orientation applied, metadata
  * (GPS above all) dropped, and whatever else the file was (a GIF that is also a script) gone.
  */
-export function createImages({ maxPixels, concurrency }: { maxPixels: number; concurrency: number }) {
+export function createImages({
+  maxPixels,
+  concurrency,
+  cpuShare = 1,
+}: {
+  maxPixels: number
+  concurrency: number
+  /**
+   * The most of a core each decode slot may keep busy: after a decode that took t, its slot rests
+   * t × (1 − share) / share before the next one, so images cannot take more than this share of the
+   * CPU however many are queued (the chat's latency is what that protects; a thumbnail waits instead).
+   */
+  cpuShare?: number
+}) {
   // One libvips thread per image (the gate bounds how many images), and no operation cache: memory
   // stays proportional to the images in flight.
   sharp.concurrency(1)
@@ -36,11 +49,17 @@ export function createImages({ maxPixels, concurrency }: { maxPixels: number; co
   async function gated<T>(work: () => Promise<T>): Promise<T> {
     if (running >= concurrency) await new Promise<void>((go) => waiting.push(go))
     running++
+    const started = performance.now()
     try {
       return await work()
     } finally {
-      running--
-      waiting.shift()?.()
+      const rest = cpuShare >= 1 ? 0 : ((performance.now() - started) * (1 - cpuShare)) / cpuShare
+      const release = () => {
+        running--
+        waiting.shift()?.()
+      }
+      if (rest > 0) setTimeout(release, rest).unref()
+      else release()
     }
   }
 

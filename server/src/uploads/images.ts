@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import sharp, { type Metadata } from 'sharp'
 import { AppError } from '../lib/app-error'
 
@@ -16,6 +18,37 @@ export type ProcessedImage = {
 }
 
 export type Images = ReturnType<typeof createImages>
+
+/** The nice value of libvips' worker threads: below the event loop, so the chat is scheduled first. */
+const IMAGE_NICE = 10
+const reniced = new Set<number>()
+
+/**
+ * Lowers the scheduling priority of libvips' worker threads (Linux: a thread is a task of
+ * /proc/self/task, and setpriority accepts its id). The pixels are decoded and encoded there; the
+ * event loop, PostgreSQL and Redis keep their priority, so under CPU pressure chat frames go first and
+ * a thumbnail waits. Best effort: elsewhere, or if /proc is not readable, nothing changes.
+ */
+function deprioritizeImageThreads(): void {
+  let tasks: string[]
+  try {
+    tasks = readdirSync('/proc/self/task')
+  } catch {
+    return
+  }
+  for (const task of tasks) {
+    const tid = Number(task)
+    if (reniced.has(tid)) continue
+    try {
+      if (readFileSync(`/proc/self/task/${task}/comm`, 'utf8').startsWith('libvips')) {
+        setPriority(tid, IMAGE_NICE)
+        reniced.add(tid)
+      }
+    } catch {
+      // the thread ended meanwhile, or this system has no such files
+    }
+  }
+}
 
 /**
  * Decodes images with sharp (libvips, on the libuv thread pool, not the event loop), at most
@@ -53,6 +86,7 @@ export function createImages({
     try {
       return await work()
     } finally {
+      deprioritizeImageThreads()
       const rest = cpuShare >= 1 ? 0 : ((performance.now() - started) * (1 - cpuShare)) / cpuShare
       const release = () => {
         running--

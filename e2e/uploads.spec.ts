@@ -1,8 +1,16 @@
 import { readFile } from 'node:fs/promises'
-import { expect, test } from '@playwright/test'
-import { PDF, png } from '../server/test/files'
-import { composer, createRoomViaApi, openAs, registerViaApi, uniqueName } from './support/app'
+import AxeBuilder from '@axe-core/playwright'
+import { expect, type Page, test } from '@playwright/test'
+import { PDF, photo, png } from '../server/test/files'
+import { composer, createRoomViaApi, openAs, postViaApi, registerViaApi, uniqueName } from './support/app'
 import { dropFiles, pasteFiles } from './support/files'
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`))
+}
 
 // Issue 21: Ann attaches two images (one dropped, one pasted) and a PDF (picked), with their
 // progress; Ben, in another browser context, sees the thumbnails live, pages through them in the
@@ -53,6 +61,7 @@ test('drop, paste and pick files; the other reader sees thumbnails, opens the di
   await b.page.keyboard.press('ArrowRight')
   await expect(b.page.getByRole('dialog', { name: 'Image blue.png' })).toBeVisible()
   await expect(b.page.getByTestId('image-position')).toHaveText('2 of 2')
+  expect(await seriousViolations(b.page)).toEqual([])
   await b.page.keyboard.press('Escape')
   await expect(b.page.getByTestId('image-dialog')).toBeHidden()
   await expect(message.getByRole('button', { name: 'Open image red.png' })).toBeFocused()
@@ -81,4 +90,23 @@ test('an oversize file is refused in the composer with a clear error, and can be
   await draft.getByTestId('draft-remove').click()
   await expect(draft).toHaveCount(0)
   await a.context.close()
+})
+
+test('a profile picture chosen in Settings shows in the header and on messages others read', async ({ browser }) => {
+  const [ann, ben] = await Promise.all([registerViaApi('ann'), registerViaApi('ben')])
+  const room = await createRoomViaApi(ann, { name: uniqueName('faces') })
+  const path = `/rooms/${room.id}`
+  const [a, b] = await Promise.all([openAs(browser, ann, { path }), openAs(browser, ben, { path })])
+  await a.page.getByRole('banner').getByRole('button', { name: 'Settings' }).click()
+  await a.page
+    .getByTestId('avatar-input')
+    .setInputFiles({ name: 'me.jpg', mimeType: 'image/jpeg', buffer: await photo(300, 200) })
+  const header = a.page.getByRole('banner').getByTestId('avatar-image')
+  await expect.poll(() => header.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(256)
+  await postViaApi(ann, room.id, 'with a face now')
+  const item = b.page.getByTestId('message').filter({ hasText: 'with a face now' })
+  await expect
+    .poll(() => item.getByTestId('avatar-image').evaluate((i) => (i as HTMLImageElement).naturalWidth))
+    .toBe(256)
+  await Promise.all([a.context.close(), b.context.close()])
 })

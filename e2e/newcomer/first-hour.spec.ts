@@ -4,6 +4,7 @@
 // of the server in the middle, and history after the restart. On the previous embedded database every
 // send after the first idle gap failed ("prepared statement already exists", issue 12).
 import { rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect, test } from '@playwright/test'
@@ -20,6 +21,8 @@ import {
   roomLink,
   shownSeqs,
 } from '../support/app'
+import { PDF, png } from '../../server/test/files'
+import { dropFiles } from '../support/files'
 import { type ReadmeServer, startReadmeServer } from '../support/readme-server'
 import { ROOT } from '../support/server'
 
@@ -123,6 +126,44 @@ test('three people, a public and a private room, 100+ messages, idle gaps and a 
   await expect(benPage.page.getByTestId('escalation-banner')).toBeVisible()
   await expect(messageItems(benPage.page).filter({ hasText: 'asked for a person in charge' })).toBeVisible()
   await expect(annPage.page.getByTestId('escalation-list')).toContainText('from the embedded database')
+
+  // Issue 21 on the embedded database: an image (dropped) and a PDF (picked) into the private room,
+  // their bytes in PGlite; the other participant sees the thumbnail and downloads the PDF, the
+  // outsider gets no link.
+  await dropFiles(benPage.page, '[data-testid="composer"]', [
+    { name: 'map.png', type: 'image/png', bytes: await png(200, 100) },
+  ])
+  await benPage.page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'agenda.pdf', mimeType: 'application/pdf', buffer: PDF })
+  await expect(benPage.page.locator('[data-testid="draft"][data-status="done"]')).toHaveCount(2)
+  await composer(benPage.page).fill('map and agenda')
+  await composer(benPage.page).press('Enter')
+  await annPage.page.getByRole('link', { name: 'Private room plans' }).click()
+  const shared = messageItems(annPage.page).filter({ hasText: 'map and agenda' })
+  await expect
+    .poll(() =>
+      shared.locator('[data-testid="attachment-image"] img').evaluate((i) => (i as HTMLImageElement).naturalWidth),
+    )
+    .toBe(200)
+  const [download] = await Promise.all([
+    annPage.page.waitForEvent('download'),
+    shared.getByTestId('attachment-download').click(),
+  ])
+  expect(await readFile((await download.path()) as string)).toEqual(PDF)
+  const ids = (
+    await (
+      await fetch(`${base}/api/rooms/${plans.id}/messages?limit=1`, {
+        headers: { Authorization: `Bearer ${ben.token}` },
+      })
+    ).json()
+  ).messages[0].attachments.map((a: { id: string }) => a.id)
+  const refused = await fetch(`${base}/api/rooms/${plans.id}/uploads/links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${cam.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ids }),
+  })
+  expect(refused.status).toBe(404)
 
   for (const p of people) await p.context.close()
 })

@@ -31,6 +31,7 @@ function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
       peakSearchSteps: 1,
       peakStepMs: 500,
       toggleEvery: 2,
+      thumbnails: 2,
     },
     login: { count: 3, rate: 10 },
     out: null,
@@ -83,6 +84,14 @@ test('a tiny run of L-fan and L-chat is valid and exact on every system, with ra
   assert.equal(typeof votes.figures.deliveryP99VsLChat, 'number')
   assert.equal(typeof votes.figures.cpuPerDeliveryVsLChat, 'number')
   assert.equal(r.scenarios['L-chat+votes']?.systems.socketio, undefined, 'the baselines have no votes')
+  // L-chat+thumbs (issue 21): Parlor only, exact like L-chat, while image uploads make thumbnails.
+  const thumbs = r.scenarios['L-chat+thumbs']?.systems['parlor-2']
+  assert.ok(thumbs, 'L-chat+thumbs ran on parlor-2')
+  assert.deepEqual(thumbs.invalid, [])
+  assert.ok((thumbs.figures.thumbnailsMade ?? 0) > 0, 'thumbnails were made')
+  assert.equal(thumbs.figures.delivered, (thumbs.figures.sent ?? 0) * 5)
+  assert.equal(typeof thumbs.figures.deliveryP99VsLChat, 'number')
+  assert.equal(r.scenarios['L-chat+thumbs']?.systems.socketio, undefined, 'the baselines make no thumbnails')
   assert.equal(r.valid, true)
   assert.ok(r.machine.cores > 0)
   assert.ok((r.machine.roundTrips?.postgresPaced ?? 0) > 0 && (r.machine.roundTrips?.redisPaced ?? 0) > 0)

@@ -33,6 +33,8 @@ export type BenchOptions = {
     peakStepMs: number
     /** L-chat+votes (issue 16): L-chat again with one vote or reaction toggle per this many messages; 0 skips. */
     toggleEvery: number
+    /** L-chat+thumbs (issue 21): L-chat again with this many image uploads (thumbnails) always in flight; 0 skips. */
+    thumbnails: number
   }
   login: { count: number; rate: number }
   soak: {
@@ -101,6 +103,7 @@ export function defaultOptions(): BenchOptions {
       peakSearchSteps: 3,
       peakStepMs: 3000,
       toggleEvery: 2,
+      thumbnails: 10,
     },
     login: { count: 200, rate: 40 },
     soak: {
@@ -155,6 +158,7 @@ export function quickOptions(): BenchOptions {
       peakSearchSteps: 0,
       peakStepMs: 1000,
       toggleEvery: 2,
+      thumbnails: 10,
     },
     login: { count: 10, rate: 20 },
     soak: {
@@ -186,6 +190,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --chat-users=N --chat-room-size=N --chat-interval=S --chat-seconds=S --burst-seconds=S
   --peak-rate=MSG_PER_S (0 skips L-chat-peak) --peak-seconds=S
   --toggle-every=N         L-chat+votes: one vote/reaction toggle per N messages (default 2; 0 skips it)
+  --thumbnails=N           L-chat+thumbs: N image uploads (thumbnails being made) in flight at once (default 10; 0 skips)
   --peak-search-steps=N    when the peak rate fails, N shorter steps bisecting for the highest clean rate
   --logins=N --login-rate=PER_S
   --soak-connections=N --soak-seconds=S --soak-connect-seconds=S (connecting stops after S; default 120)
@@ -223,6 +228,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: 
       'burst-seconds': { type: 'string' },
       'peak-rate': { type: 'string' },
       'toggle-every': { type: 'string' },
+      thumbnails: { type: 'string' },
       'peak-seconds': { type: 'string' },
       'peak-search-steps': { type: 'string' },
       logins: { type: 'string' },
@@ -279,6 +285,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: 
   o.chat.burstWindowMs = sec('burst-seconds') ?? o.chat.burstWindowMs
   o.chat.peakRate = num('peak-rate', 0, 100_000) ?? o.chat.peakRate
   o.chat.toggleEvery = num('toggle-every', 0, 1000) ?? o.chat.toggleEvery
+  o.chat.thumbnails = num('thumbnails', 0, 100) ?? o.chat.thumbnails
   o.chat.peakMs = sec('peak-seconds') ?? o.chat.peakMs
   o.chat.peakSearchSteps = num('peak-search-steps', 0, 5) ?? o.chat.peakSearchSteps
   o.login.count = num('logins', 0, 10_000) ?? o.login.count

@@ -45,6 +45,16 @@ export const TABLE_METRICS: Record<ScenarioName, Metric[]> = {
     { key: 'cpuPerDeliveryVsLChat', label: 'CPU per delivery ÷ L-chat (same run)', better: 'lower' },
     { key: 'lostDeliveries', label: 'lost deliveries' },
   ],
+  'L-chat+thumbs': [
+    { key: 'offeredMsgPerSec', label: 'offered msg/s' },
+    { key: 'thumbnailsInFlight', label: 'image uploads in flight' },
+    { key: 'thumbnailsPerSec', label: 'images + thumbnails made/s' },
+    { key: 'uploadP99Ms', label: 'upload (with thumbnail) p99 ms' },
+    { key: 'deliveryP99Ms', label: 'delivery p99 ms', better: 'lower' },
+    { key: 'deliveryP99VsLChat', label: 'delivery p99 ÷ L-chat (same run)', better: 'lower' },
+    { key: 'cpuPerDeliveryVsLChat', label: 'CPU per delivery ÷ L-chat (same run)', better: 'lower' },
+    { key: 'lostDeliveries', label: 'lost deliveries' },
+  ],
   'Login burst': [
     { key: 'loginsOk', label: 'logins succeeded' },
     { key: 'loginsPerSec', label: 'logins/s', better: 'higher' },
@@ -126,6 +136,8 @@ export function describeScenario(scenario: ScenarioName, o: BenchOptions): strin
       return `${o.chat.users} authenticated users in rooms of ${o.chat.roomSize}, each sending every ${s(o.chat.intervalMs)} (${chatRate} msg/s), ${s(o.chat.steadyMs)}`
     case 'L-chat+votes':
       return `L-chat again on the same connections with one vote or reaction toggle per ${o.chat.toggleEvery} messages (Parlor only), ${s(o.chat.steadyMs)}`
+    case 'L-chat+thumbs':
+      return `L-chat again on the same connections while ${o.chat.thumbnails} photo uploads (2400 × 1600 JPEG, re-encoded with a thumbnail) are always in flight (Parlor only), ${s(o.chat.steadyMs)}`
     case 'Login burst':
       return `${o.login.count} logins offered at ${o.login.rate}/s (bcrypt cost 10) while L-chat goes on`
     case 'L-chat-peak':

@@ -4,7 +4,15 @@ import type { BenchDb } from './infra'
 import type { BenchOptions, SystemName } from './options'
 import type { WindowCpu } from './scenarios/traffic'
 
-export const SCENARIO_NAMES = ['L-fan', 'L-chat', 'L-chat+votes', 'Login burst', 'L-chat-peak', 'L-soak'] as const
+export const SCENARIO_NAMES = [
+  'L-fan',
+  'L-chat',
+  'L-chat+votes',
+  'L-chat+thumbs',
+  'Login burst',
+  'L-chat-peak',
+  'L-soak',
+] as const
 export type ScenarioName = (typeof SCENARIO_NAMES)[number]
 
 export type Figures = Record<string, number | null>

@@ -49,6 +49,11 @@ import { createEphemeralService } from './ephemeral/ephemeral.service'
 import { escalationsFeature } from './escalations/escalations.feature'
 import { createEscalationsService } from './escalations/escalations.service'
 import { createFiltersService } from './search/filters.service'
+import { createImages } from './uploads/images'
+import { createLinks } from './uploads/links'
+import { createStorage } from './uploads/storage'
+import { uploadsFeature } from './uploads/uploads.feature'
+import { createUploadsService } from './uploads/uploads.service'
 import { searchFeature } from './search/search.feature'
 import { createSearchService } from './search/search.service'
 import { unreadFeature } from './unread/unread.feature'
@@ -120,13 +125,17 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     push,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
+    maxAttachments: config.UPLOAD_MAX_PER_MESSAGE,
     onStored: (message, authorPointer) => {
       metrics.messagesSent.inc()
       directs.messageStored(message) // issue 19: a closed direct conversation reappears
       unread.messageStored(message, authorPointer) // issue 18: mentions, the author's pointer, followers' badges
     },
     onEdited: (message) => unread.messageEdited(message),
-    onDeleted: (message) => unread.messageDeleted(message),
+    onDeleted: (message) => {
+      unread.messageDeleted(message)
+      void uploads.messageDeleted(message.id) // issue 21: its files go too
+    },
   })
   const reactions = createReactionsService({ pool, push, limits }) // votes and reactions (issue 16)
   const rooms = createRoomsService({
@@ -168,6 +177,26 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   // Issue 19: profiles (their presence comes from `presence`) and direct conversations.
   const profiles = createProfiles({ prisma, pool, push, online: (ids) => presence.online(ids), log })
   const directs = createDirects({ prisma, pool, push, profiles, log })
+  // Issue 21: uploads (in the database, or an S3-compatible store), thumbnails, signed links, pictures.
+  const uploads = createUploadsService({
+    prisma,
+    pool,
+    storage: createStorage(config, pool),
+    images: createImages({
+      maxPixels: config.UPLOAD_MAX_PIXELS,
+      concurrency: config.IMAGE_CONCURRENCY,
+      cpuShare: config.IMAGE_CPU_SHARE,
+    }),
+    links: createLinks({ secret: config.JWT_SECRET, ttlSeconds: config.FILE_LINK_TTL_SECONDS }),
+    limits,
+    log,
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    maxPerMessage: config.UPLOAD_MAX_PER_MESSAGE,
+    maxPixels: config.UPLOAD_MAX_PIXELS,
+    unattachedTtlSeconds: config.UPLOAD_UNATTACHED_TTL_SECONDS,
+    sweepSeconds: config.UPLOAD_SWEEP_SECONDS,
+    avatarChanged: (userId, avatarId) => profiles.setAvatar(userId, avatarId),
+  })
   // Sends in flight, so shutdown can let them commit and ack before closing sockets.
   const inflight = new Set<Promise<unknown>>()
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -252,6 +281,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     directsFeature({ directs, requireUser }), // issue 19
     reactionsFeature({ reactions, requireUser, track }),
     unreadFeature({ unread, requireUser }), // issue 18
+    uploadsFeature({ uploads, authenticate, requireUser }), // issue 21
   ]
   const api = express.Router()
   for (const feature of features) {
@@ -272,6 +302,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     io,
     async listen() {
       await presence.start()
+      uploads.start()
       await new Promise<void>((done, fail) => {
         httpServer.once('error', fail)
         httpServer.listen(config.PORT, config.HOST, () => done())
@@ -284,6 +315,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       httpServer.close() // no new connections; open sockets stay until io.close()
       await Promise.allSettled([...inflight])
       roomPresence.stop()
+      uploads.stop()
       await presence.stop()
       await io.close()
       httpServer.closeAllConnections()

@@ -8,6 +8,8 @@ import { budgetText, cpuFigures, type Figures, failedRun, ms, type RunCtx, type 
 import type { RunningSystem } from '../systems'
 import { sleep } from '../clock'
 import { checkPhase } from './checks'
+import { photo } from '../../test/files'
+import { makeThumbnails, type ThumbnailReport } from './thumbnails'
 import { chunk, connectWorkers, cpuBetween, measure, reportsOf, retryWarning, round, withWorkers } from './traffic'
 
 /** Phase names of the peak steps (distinct ids and clientMsgIds per step). */
@@ -123,6 +125,30 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
           fanout: size,
           drainTimeoutMs: 30_000,
           toggleEvery: chat.toggleEvery,
+        })
+      }
+
+      // L-chat+thumbs (issue 21): the same chat while image uploads keep the thumbnail queue full.
+      let th: Awaited<ReturnType<typeof measure<ThumbnailReport>>> | null = null
+      if (sys.protocol === 'parlor' && chat.thumbnails > 0) {
+        const image = await photo(2400, 1600)
+        ctx.log(`  L-chat+thumbs: ${round(rate, 1)} msg/s with ${chat.thumbnails} photo uploads in flight`)
+        th = await measure(sys, workers, senders, ctx.database, {
+          phase: 'i',
+          rate,
+          durationMs: chat.steadyMs,
+          fanout: size,
+          drainTimeoutMs: 30_000,
+          during: (t0) =>
+            makeThumbnails({
+              urls: sys.urls,
+              token: users[0].token,
+              roomId: rooms[0],
+              image,
+              concurrency: chat.thumbnails,
+              fromUs: t0,
+              toUs: t0 + chat.steadyMs * 1000,
+            }),
         })
       }
 
@@ -262,6 +288,57 @@ export async function runChat(ctx: RunCtx, sys: RunningSystem, roundNo: number):
             ...vo.figures,
           },
           details: { windowUs: [v.start.atUs, v.end.atUs], cpu: vcpu, delivery, toggleAck },
+        })
+      }
+
+      if (th) {
+        const tcpu = cpuBetween(th.start, th.end, sys, ctx.cores)
+        const to = await checkPhase(ctx, sys, {
+          workers,
+          reports,
+          phase: 'i',
+          tag,
+          fanout: size,
+          cpu: tcpu,
+          drained: th.drain.drained,
+        })
+        const delivery = ms(to.merged.delivery.get('0'))
+        const made = th.during as ThumbnailReport
+        const sorted = made.latencyMs.toSorted((a, b) => a - b)
+        const pct = (q: number) =>
+          sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))], 1) : null
+        const figures = cpuFigures(tcpu, delivery.count)
+        const base = results[0].figures
+        const ratio = (x: number | null, y: number | null | undefined) =>
+          x === null || y === null || y === undefined || y === 0 ? null : round(x / y, 2)
+        const invalid = [...to.invalid]
+        if (made.failed > 0) invalid.push(`${made.failed} uploads failed: ${made.errors[0] ?? ''}`)
+        if (made.made === 0) invalid.push('no thumbnail was made')
+        results.push({
+          scenario: 'L-chat+thumbs',
+          system: sys.name,
+          round: roundNo,
+          valid: invalid.length === 0,
+          invalid,
+          warnings: to.warnings,
+          figures: {
+            ...common,
+            offeredMsgPerSec: round(rate, 1),
+            thumbnailsInFlight: chat.thumbnails,
+            thumbnailsMade: made.made,
+            thumbnailsPerSec: round(made.made / (chat.steadyMs / 1000), 2),
+            uploadP50Ms: pct(0.5),
+            uploadP99Ms: pct(0.99),
+            deliveriesPerSec: round(delivery.count / (chat.steadyMs / 1000), 0),
+            ...figures,
+            deliveryP50Ms: delivery.p50,
+            deliveryP99Ms: delivery.p99,
+            deliveryP99VsLChat: ratio(delivery.p99, base.deliveryP99Ms),
+            cpuPerDeliveryVsLChat: ratio(figures.serverCpuUsPerDelivery, base.serverCpuUsPerDelivery),
+            serverEldP99Ms: Math.max(...th.probes.map((p) => p.eld.p99)),
+            ...to.figures,
+          },
+          details: { windowUs: [th.start.atUs, th.end.atUs], cpu: tcpu, delivery },
         })
       }
 

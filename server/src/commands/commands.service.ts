@@ -47,6 +47,7 @@ export function createCommandsService({
           content: line.text,
           clientMsgId: input.clientMsgId,
           alsoInRoom: false,
+          attachments: [],
         }
         const { message } = await deps.messages.send(viewer, send)
         return { result: { command: '', reply: null, message } }

@@ -61,6 +61,39 @@ export const ZEnv = z
     /** Where the built web UI lives; served at / when present. */
     WEB_DIST_DIR: z.string().min(1).default('web/dist'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Uploads (issue 21).
+    /** Where uploaded files live: `postgres` (the database, embedded too; the default) or `s3` (an S3-compatible store). */
+    STORAGE: z.enum(['postgres', 's3']).default('postgres'),
+    /** STORAGE=s3: the store's endpoint (path-style URLs), bucket, region and keys. */
+    S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Largest file accepted, in bytes; refused while it streams in, before anything is stored. */
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1_073_741_824)
+      .default(10 * 1024 * 1024),
+    /** Attachments one message may carry (at most 20, the contract's ceiling). */
+    UPLOAD_MAX_PER_MESSAGE: z.coerce.number().int().min(1).max(20).default(5),
+    /** Largest image accepted, in pixels (width times height): bounds the memory one decode takes. */
+    UPLOAD_MAX_PIXELS: z.coerce.number().int().min(10_000).max(268_402_689).default(40_000_000),
+    /** Uploads never attached to a message are deleted after this long. */
+    UPLOAD_UNATTACHED_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
+    /** How often each instance sweeps unattached and orphaned uploads. */
+    UPLOAD_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** Images decoded at once per instance; the rest wait in line, so chat keeps its CPU. */
+    IMAGE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+    /** The most of a core each image slot may use (it rests in between); 1 = no rest. */
+    IMAGE_CPU_SHARE: z.coerce.number().min(0.05).max(1).default(0.25),
+    /** Lifetime of a signed download link. */
+    FILE_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
     /** Shown in logs and metrics; defaults to hostname + pid. */
     INSTANCE_ID: z
       .string()
@@ -74,6 +107,12 @@ export const ZEnv = z
     if (!env.REDIS_URL) need('REDIS_URL', 'is required in production')
     if (env.JWT_SECRET === DEV_JWT_SECRET) need('JWT_SECRET', 'must be set to a private value in production')
     if (env.BCRYPT_COST < 10) need('BCRYPT_COST', 'must be at least 10 in production')
+  })
+  .superRefine((env, ctx) => {
+    if (env.STORAGE !== 's3') return
+    for (const key of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required with STORAGE=s3' })
+    }
   })
 
 export type Env = z.infer<typeof ZEnv>

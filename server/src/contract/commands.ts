@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { MessageDto } from './messages'
-import { ZClientMsgId, ZContent, ZSendMessage, ZTopic } from './messages'
+import { ZClientMsgId, ZContent, ZTopic } from './messages'
 import { ZId } from './text'
 
 /**
@@ -10,7 +10,12 @@ import { ZId } from './text'
  * @example { roomId: '…', topic: 'general', text: '/me waves', clientMsgId: 'a1b2c3' }
  */
 /** `ephemeral:send`: a message's fields without replies (an ephemeral message is never in a thread). */
-export const ZSendEphemeral = ZSendMessage.pick({ roomId: true, topic: true, content: true, clientMsgId: true })
+export const ZSendEphemeral = z.object({
+  roomId: ZId,
+  topic: ZTopic.default('general'),
+  content: ZContent,
+  clientMsgId: ZClientMsgId,
+})
 export type TSendEphemeral = z.input<typeof ZSendEphemeral>
 
 export const ZRunCommand = z.object({

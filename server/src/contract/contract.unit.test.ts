@@ -76,6 +76,27 @@ test('ZSendMessage: topic defaults to general; content and topic lengths come fr
   assert.equal(ZSendMessage.safeParse({ ...ok, clientMsgId: 'has space' }).success, false)
 })
 
+test('ZSendMessage: attachments (issue 21) are upload ids; a message with files may have no text', () => {
+  const ok = { roomId: id, content: '', clientMsgId: 'abc_1', attachments: [id] }
+  assert.deepEqual(ZSendMessage.parse(ok).attachments, [id])
+  assert.deepEqual(ZSendMessage.parse({ roomId: id, content: 'hi', clientMsgId: 'abc_1' }).attachments, [])
+  assert.deepEqual(issues(ZSendMessage.safeParse({ ...ok, attachments: [] })), ['content: must not be empty'])
+  assert.deepEqual(issues(ZSendMessage.safeParse({ ...ok, content: '\u200B', attachments: [] })), [
+    'content: must not be empty',
+  ])
+  assert.deepEqual(issues(ZSendMessage.safeParse({ ...ok, attachments: [id, id] })), [
+    'attachments: must not repeat an upload',
+  ])
+  assert.deepEqual(issues(ZSendMessage.safeParse({ ...ok, replyTo: id })), [
+    'attachments: replies cannot carry attachments',
+  ])
+  assert.equal(
+    ZSendMessage.safeParse({ ...ok, attachments: Array(limits.ATTACHMENTS_CEILING + 1).fill(id) }).success,
+    false,
+  )
+  assert.equal(ZSendMessage.safeParse({ ...ok, attachments: ['../x'] }).success, false)
+})
+
 test('usernames, passwords and rooms follow limits.ts', () => {
   assert.equal(ZUsername.parse('  Jane_Doe '), 'jane_doe')
   assert.equal(ZUsername.safeParse('a'.repeat(limits.USERNAME_MIN)).success, true)

@@ -42,3 +42,10 @@ export const STATUS_EMOJI_MAX = 16
 
 /** Distinct emoji one message may carry (issue 16). */
 export const REACTIONS_PER_MESSAGE_MAX = 20
+
+// Uploads (issue 21). The server's limits are configurable (UPLOAD_MAX_BYTES, UPLOAD_MAX_PER_MESSAGE);
+// `GET /api/uploads/limits` tells the web the ones in force. These are the hard ceilings of the contract.
+/** Attachments one message may hold, at most, whatever the configuration says. */
+export const ATTACHMENTS_CEILING = 20
+/** Code points of an uploaded file's name. */
+export const FILE_NAME_MAX = 200

@@ -2,9 +2,13 @@ import { z } from 'zod'
 import { CONTENT_MAX, HISTORY_PAGE_MAX, TOPIC_MAX } from './limits'
 import type { OwnStateDto, ReactionDto } from './reactions'
 import { userText, ZId } from './text'
+import { ATTACHMENTS_CEILING, type AttachmentDto } from './uploads'
 
 // Re-exported for the server's own imports; the web takes them from ./limits (no zod).
 export { CONTENT_MAX, HISTORY_PAGE_MAX, TOPIC_MAX }
+
+// Characters that print nothing (as in text.ts): a message of only these is empty.
+const INVISIBLE = /[\s\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
 
 export const ZTopic = userText({ max: TOPIC_MAX })
 export const ZContent = userText({ max: CONTENT_MAX, multiline: true })
@@ -18,16 +22,32 @@ export const ZClientMsgId = z
  *
  * @example { roomId: '…', topic: 'homework', content: 'Is the deadline Friday?', clientMsgId: 'a1b2c3' }
  */
-export const ZSendMessage = z.object({
-  roomId: ZId,
-  topic: ZTopic.default('general'),
-  content: ZContent,
-  clientMsgId: ZClientMsgId,
-  // Replies (issue 16): the message replied to (a reply to a reply joins its thread) and whether the
-  // reply also shows in the room's timeline.
-  replyTo: ZId.optional(),
-  alsoInRoom: z.boolean().default(false),
-})
+export const ZSendMessage = z
+  .object({
+    roomId: ZId,
+    topic: ZTopic.default('general'),
+    // Uploads (issue 21): a message with attachments may have no text.
+    content: userText({ min: 0, max: CONTENT_MAX, multiline: true }),
+    clientMsgId: ZClientMsgId,
+    // Replies (issue 16): the message replied to (a reply to a reply joins its thread) and whether the
+    // reply also shows in the room's timeline.
+    replyTo: ZId.optional(),
+    alsoInRoom: z.boolean().default(false),
+    /** Uploads (issue 21): ids from `POST /api/rooms/:id/uploads`, each the sender's, of this room, unattached. */
+    attachments: z
+      .array(ZId)
+      .max(ATTACHMENTS_CEILING)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an upload')
+      .default([]),
+  })
+  .refine((m) => m.attachments.length > 0 || m.content.replace(INVISIBLE, '') !== '', {
+    message: 'must not be empty',
+    path: ['content'],
+  })
+  .refine((m) => m.replyTo === undefined || m.attachments.length === 0, {
+    message: 'replies cannot carry attachments',
+    path: ['attachments'],
+  })
 export type TSendMessage = z.input<typeof ZSendMessage>
 
 const seqParam = z.coerce.number().int().min(0).max(2_147_483_647)
@@ -91,7 +111,7 @@ export type MessageDto = {
   rev: number
   kind: MessageKind
   /** Null for notices and bots, and for a user message whose account was deleted ("Deleted user"). */
-  author: { id: string; username: string; displayName?: string | null } | null
+  author: { id: string; username: string; displayName?: string | null; avatarUrl?: string | null } | null
   email: string
   topic: string
   content: string
@@ -115,6 +135,8 @@ export type MessageDto = {
   upvotes: number
   downvotes: number
   reactions: ReactionDto[]
+  /** Uploads (issue 21): the files the message carries (empty once deleted). */
+  attachments: AttachmentDto[]
   /** The viewer's own vote and reactions: in what a signed-in viewer fetches, never in room broadcasts. */
   mine?: OwnStateDto
 }

@@ -56,4 +56,6 @@ export type ProfileDto = {
   statusText: string
   statusEmoji: string
   presence: SeenPresence
+  /** Issue 21: the profile picture (a square image), null for none (show the initials). */
+  avatarUrl: string | null
 }

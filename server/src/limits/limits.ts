@@ -34,6 +34,9 @@ export const LIMITS = {
   // Unread counts (issue 18)
   /** Read-pointer moves per user (the web sends at most a few per second while you scroll). */
   readMark: { points: 240, duration: 60 },
+  // Uploads (issue 21)
+  /** Files and profile pictures uploaded per user. */
+  upload: { points: 60, duration: 10 * 60 },
 } as const satisfies Record<string, { points: number; duration: number }>
 
 export type LimitName = keyof typeof LIMITS

@@ -85,7 +85,7 @@ SELECT ${messageColumns}, ${POINTER_BEFORE} FROM ${messagesWithAuthor('inserted'
  * statement in about a third of the time. A clientMsgId the author already used fails it with a unique
  * violation (rolling back the seq bump), which the writer reports as skipped.
  */
-const INSERT_ONE = `
+export const INSERT_ONE = `
 WITH room AS (
   UPDATE "Room" r SET "lastSeq" = r."lastSeq" + 1, "rev" = r."rev" + 1
   WHERE r."id" = $1::uuid AND ${canReadSql('r', '$2::uuid')}

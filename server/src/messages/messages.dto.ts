@@ -1,6 +1,7 @@
 import type { Viewer } from '../contract/events'
 import type { MessageDto, MessageKind, SystemNotice } from '../contract/messages'
 import type { OwnStateDto, ReactionDto } from '../contract/reactions'
+import type { AttachmentDto } from '../contract/uploads'
 
 /**
  * The one definition of a message row, from SQL to DTO: every statement that reads or returns
@@ -38,6 +39,9 @@ export type MessageRow = {
   upvotes: number
   downvotes: number
   reactions: ReactionDto[]
+  /** Uploads (issue 21): the attachments, and the author's profile picture id. */
+  attachments: AttachmentDto[]
+  authorAvatarId?: string | null
 }
 
 /**
@@ -49,11 +53,14 @@ export const messageColumns = `m."id", m."roomId", m."seq", m."rev", m."kind", m
   u."id" AS "authorId", u."username" AS "authorUsername", u."email" AS "authorEmail",
   u."displayName" AS "authorDisplayName",
   m."threadRootId", m."alsoInRoom", m."replyCount", m."lastReplyAt", m."repliers", m."upvotes", m."downvotes",
-  m."reactions"`
+  m."reactions", m."attachments", u."avatarId" AS "authorAvatarId"`
 
 /** `FROM` clause for `messageColumns` over a relation of message rows (a table or a CTE name). */
 export const messagesWithAuthor = (relation = '"Message"') =>
   `${relation} m LEFT JOIN "User" u ON u."id" = m."authorId"`
+
+/** Where a profile picture is served (issue 21); null when the person has none. */
+export const avatarUrl = (avatarId: string | null): string | null => (avatarId ? `/api/avatars/${avatarId}` : null)
 
 /** `jane@example.com` → `j***@example.com`: guests see who wrote, not how to reach them. */
 export function maskEmail(email: string): string {
@@ -66,7 +73,12 @@ export function maskEmail(email: string): string {
 export function toMessageDto(row: MessageRow, viewer: Viewer, mine?: OwnStateDto): MessageDto {
   const author =
     row.authorId !== null && row.authorUsername !== null
-      ? { id: row.authorId, username: row.authorUsername, displayName: row.authorDisplayName ?? null }
+      ? {
+          id: row.authorId,
+          username: row.authorUsername,
+          displayName: row.authorDisplayName ?? null,
+          avatarUrl: avatarUrl(row.authorAvatarId ?? null),
+        }
       : null
   const email = row.kind === 'bot' ? '' : (row.authorEmail ?? '') // the bot has no address to show
   return {
@@ -92,6 +104,7 @@ export function toMessageDto(row: MessageRow, viewer: Viewer, mine?: OwnStateDto
     upvotes: row.upvotes,
     downvotes: row.downvotes,
     reactions: row.reactions,
+    attachments: row.attachments ?? [],
     ...(mine ? { mine } : {}),
   }
 }

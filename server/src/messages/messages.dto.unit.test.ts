@@ -32,6 +32,7 @@ const row = (over: Partial<MessageRow> = {}): MessageRow => ({
   upvotes: 0,
   downvotes: 0,
   reactions: [],
+  attachments: [],
   ...over,
 })
 
@@ -51,7 +52,7 @@ test('a person sees the author and full email; dates become ISO strings', () => 
     seq: 7,
     rev: 9,
     kind: 'user',
-    author: { id: 'u-jane', username: 'jane', displayName: null },
+    author: { id: 'u-jane', username: 'jane', displayName: null, avatarUrl: null },
     email: 'jane@example.com',
     topic: 'homework',
     content: 'Is the deadline Friday?',
@@ -68,6 +69,7 @@ test('a person sees the author and full email; dates become ISO strings', () => 
     upvotes: 0,
     downvotes: 0,
     reactions: [],
+    attachments: [],
   })
 })
 
@@ -117,5 +119,5 @@ test('a deleted message is a tombstone: it keeps its place (seq, rev) and says w
   assert.equal(dto.topic, '')
   assert.equal(dto.seq, 7)
   assert.equal(dto.rev, 12)
-  assert.deepEqual(dto.author, { id: 'u-jane', username: 'jane', displayName: null })
+  assert.deepEqual(dto.author, { id: 'u-jane', username: 'jane', displayName: null, avatarUrl: null })
 })

@@ -80,7 +80,8 @@ export function createMessagesRepo(pool: pg.Pool) {
              UPDATE "Message" SET "topic" = $3, "content" = $4, "hashtags" = $6::text[], "rev" = (SELECT "rev" FROM room),
                "editedAt" = CASE WHEN $5::boolean THEN "editedAt" ELSE now() END,
                "deletedAt" = CASE WHEN $5::boolean THEN now() ELSE NULL END,
-               "notice" = CASE WHEN $5::boolean THEN NULL ELSE "notice" END
+               "notice" = CASE WHEN $5::boolean THEN NULL ELSE "notice" END,
+               "attachments" = CASE WHEN $5::boolean THEN '[]'::jsonb ELSE "attachments" END
              WHERE "id" = $1 RETURNING *)
            SELECT ${messageColumns} FROM ${messagesWithAuthor('changed')}`,
           [messageId, roomId, next.topic, next.content, next.deleted, extractHashtags(next.content)],

@@ -18,8 +18,10 @@ import { AppError } from '../lib/app-error'
 import type { Limits } from '../limits/limits'
 import type { Push } from '../realtime/push'
 import { canManage, requireRoom } from '../rooms/rooms.access'
-import { type AuthorPointer, createMessageWriter } from './message-writer'
+import { claimUploads } from '../uploads/uploads.repo'
+import { type AuthorPointer, createMessageWriter, INSERT_ONE } from './message-writer'
 import { type MessageRow, toMessageDto } from './messages.dto'
+import { extractHashtags } from '../contract/search-query'
 import { createMessagesRepo } from './messages.repo'
 import { createRoomSequencer } from './room-sequencer'
 import { createThreadsRepo } from './threads.repo'
@@ -39,6 +41,7 @@ export function createMessagesService({
   push,
   limits,
   editWindowSeconds,
+  maxAttachments = 5,
   onStored,
   onEdited,
   onDeleted,
@@ -50,12 +53,14 @@ export function createMessagesService({
   limits: Limits
   /** MESSAGE_EDIT_WINDOW_SECONDS: how long after sending its author may edit a message; 0 = no limit. */
   editWindowSeconds: number
+  /** UPLOAD_MAX_PER_MESSAGE (issue 21). */
+  maxAttachments?: number
   /**
    * Called once per newly stored message (metrics). `authorPointer`: the statement also moved the
    * author's read pointer past it (issue 18), and this is how it was before; absent for replies.
    */
   onStored?: (message: MessageDto, authorPointer?: AuthorPointer) => void
-  /** Called after an edit changed a message, and after a deletion (issue 18: mentions, unread counts). */
+  /** Called after an edit changed a message, and after a deletion (issue 18: mentions, unread counts; issue 21: its files go). */
   onEdited?: (message: MessageDto) => void
   onDeleted?: (message: MessageDto) => void
 }) {
@@ -116,6 +121,80 @@ export function createMessagesService({
     throw new AppError('not_found')
   }
 
+  /**
+   * A message with attachments (issue 21), outside the group commit: one transaction stores it (the
+   * writer's statement, access checked in it) and claims its uploads (each the author's, of this room,
+   * not attached yet, locked), or stores nothing.
+   */
+  async function insertWithAttachments(
+    viewer: User,
+    input: z.output<typeof ZSendMessage>,
+  ): Promise<{ message: MessageDto; created: boolean }> {
+    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
+    if (existing) {
+      if (existing.roomId !== input.roomId) {
+        throw new AppError('conflict', {
+          message: 'This clientMsgId was already used for another message.',
+          fields: { clientMsgId: 'is already used' },
+        })
+      }
+      return { message: toMessageDto(existing, viewer), created: false }
+    }
+    if (input.attachments.length > maxAttachments) {
+      throw new AppError('invalid_input', {
+        message: `A message can carry at most ${maxAttachments} files.`,
+        fields: { attachments: `must be at most ${maxAttachments}` },
+      })
+    }
+    const tx = await pool.connect()
+    try {
+      await tx.query('BEGIN')
+      const { rows } = await tx.query<MessageRow>(INSERT_ONE, [
+        input.roomId,
+        viewer.id,
+        input.topic,
+        input.content,
+        input.clientMsgId,
+        extractHashtags(input.content),
+      ])
+      const row = rows[0]
+      if (!row) {
+        await tx.query('ROLLBACK')
+        await requireRoom(prisma, viewer, input.roomId, 'post')
+        throw new AppError('not_found')
+      }
+      const attachments = await claimUploads(tx, {
+        roomId: input.roomId,
+        authorId: viewer.id,
+        messageId: row.id,
+        ids: input.attachments,
+      })
+      if (!attachments) {
+        await tx.query('ROLLBACK')
+        throw new AppError('invalid_input', {
+          message: 'An attachment is unknown, of another room, or already sent.',
+          fields: { attachments: 'must be your own unsent uploads to this room' },
+        })
+      }
+      await tx.query(`UPDATE "Message" SET "attachments" = $2::jsonb WHERE "id" = $1`, [
+        row.id,
+        JSON.stringify(attachments),
+      ])
+      await tx.query('COMMIT')
+      return { message: toMessageDto({ ...row, attachments }, viewer), created: true }
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => {})
+      if ((err as { code?: unknown })?.code === '23505') {
+        // The same clientMsgId committed meanwhile (a retry racing itself).
+        const stored = await repo.byClientMsgId(viewer.id, input.clientMsgId)
+        if (stored && stored.roomId === input.roomId) return { message: toMessageDto(stored, viewer), created: false }
+      }
+      throw err
+    } finally {
+      tx.release()
+    }
+  }
+
   /** Stores the message (its seq assigned in the same statement), or finds the one already stored under the clientMsgId. */
   async function insert(
     viewer: User,
@@ -167,7 +246,11 @@ export function createMessagesService({
       try {
         const { replyTo } = input
         const result: { message: MessageDto; root?: MessageDto; created: boolean; authorPointer?: AuthorPointer } =
-          replyTo ? await insertReply(viewer, { ...input, replyTo }) : await insert(viewer, input)
+          replyTo
+            ? await insertReply(viewer, { ...input, replyTo })
+            : input.attachments.length > 0
+              ? await insertWithAttachments(viewer, input)
+              : await insert(viewer, input)
         // A retry that finds its message already stored broadcasts it again: the instance that stored
         // it may have died before its own broadcast. Clients drop the copies by seq.
         broadcast({ seq: result.message.seq, message: result.message, root: result.root })

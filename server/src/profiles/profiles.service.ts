@@ -6,6 +6,7 @@ import type { ProfileDto, ZUpdateProfile } from '../contract/profiles'
 import { AppError } from '../lib/app-error'
 import type { Logger } from '../lib/logger'
 import type { Push } from '../realtime/push'
+import { avatarUrl } from '../messages/messages.dto'
 
 export type Profiles = ReturnType<typeof createProfiles>
 
@@ -17,6 +18,7 @@ export const profileSelect = {
   statusText: true,
   statusEmoji: true,
   presence: true,
+  avatarId: true, // issue 21
 } as const
 type ProfileRow = Pick<User, keyof typeof profileSelect>
 
@@ -29,6 +31,7 @@ export function toProfileDto(row: ProfileRow, online: boolean): ProfileDto {
     statusText: row.statusText,
     statusEmoji: row.statusEmoji,
     presence: online ? row.presence : 'offline',
+    avatarUrl: avatarUrl(row.avatarId),
   }
 }
 
@@ -106,6 +109,21 @@ export function createProfiles({
       })
       await announce([viewer.id])
       return toProfileDto(row, true)
+    },
+
+    /**
+     * Records a user's new profile picture id (issue 21; null: none) and tells everyone who shows
+     * the profile. Returns the previous id, whose image the caller deletes.
+     */
+    async setAvatar(userId: string, avatarId: string | null): Promise<string | null> {
+      const { rows } = await pool.query<{ previous: string | null }>(
+        `UPDATE "User" u SET "avatarId" = $2 FROM (SELECT "avatarId" FROM "User" WHERE "id" = $1 FOR UPDATE) old
+         WHERE u."id" = $1 RETURNING old."avatarId" AS "previous"`,
+        [userId, avatarId],
+      )
+      if (rows.length === 0) throw new AppError('unauthenticated')
+      await announce([userId])
+      return rows[0].previous
     },
 
     /** Some users' online state may have changed (first or last socket on an instance). Never throws. */

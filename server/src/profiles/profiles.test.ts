@@ -42,6 +42,7 @@ test('a profile is set, cleared and shown to others without the email; unknown p
       statusText: 'On call',
       statusEmoji: '📟',
       presence: undefined,
+      avatarUrl: null, // issue 21: no picture yet
     },
   )
   const seen = await two.api('GET', `/api/profiles/${a.user.username}`, { token: b.token })
@@ -134,5 +135,10 @@ test('messages carry the author display name beside the username', async () => {
     body: { content: 'hi', clientMsgId: clientMsgId() },
   })
   assert.equal(res.status, 201)
-  assert.deepEqual(res.body.message.author, { id: a.user.id, username: a.user.username, displayName: 'Ada L.' })
+  assert.deepEqual(res.body.message.author, {
+    id: a.user.id,
+    username: a.user.username,
+    displayName: 'Ada L.',
+    avatarUrl: null,
+  })
 })

@@ -49,6 +49,7 @@ import { restRoomsCases } from './bad-input/rest-rooms.cases'
 import { restSearchCases } from './bad-input/rest-search.cases'
 import { messageSearchCases } from './bad-input/message-search.cases' // Search (issue 17)
 import { textCases } from './bad-input/text.cases'
+import { restUploadsCases } from './bad-input/rest-uploads.cases' // issue 21
 import { unreadCases } from './bad-input/unread.cases' // issue 18
 
 // The case files (./bad-input/*.cases.ts), socket groups first, then REST; the order is the run order.
@@ -65,6 +66,7 @@ const CATALOGUE: Case[] = [
   ...restSearchCases,
   ...messageSearchCases,
   ...unreadCases,
+  ...restUploadsCases,
   ...restProfilesCases, // issue 19
 ]
 

@@ -17,6 +17,7 @@ import {
 } from '../../test/helpers'
 import type { SessionDto } from '../contract/auth'
 import { CLIENT_EVENTS } from '../contract/events'
+import { png } from '../../test/files'
 
 const ROLES = ['creator', 'participant', 'removed', 'outsider', 'guest', 'anonymous', 'expired', 'forged'] as const
 type Role = (typeof ROLES)[number]
@@ -635,7 +636,111 @@ const MATRIX: Row[] = [
       direct: { ...users('heard', 'heard', 'silent', 'silent'), ...sock('silent') },
     },
   },
+  // --- Uploads (issue 21): posters upload and attach; readers get signed links and download.
+  {
+    name: 'POST /api/rooms/:id/uploads',
+    kind: 'rest',
+    run: async (ctx) => (await uploadAs(ctx.token, ctx.roomId)).status,
+    expect: {
+      public: { ...users(201, 201, 201, 201), ...rest401 },
+      private: { ...users(201, 201, 404, 404), ...rest401 },
+      direct: { ...users(201, 201, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'POST /api/rooms/:id/messages (with an attachment)',
+    kind: 'rest',
+    run: async (ctx) => {
+      const up = await uploadAs(ctx.token, ctx.roomId)
+      if (up.status !== 201) return up.status
+      return rest(
+        'POST',
+        (c) => `/api/rooms/${c.roomId}/messages`,
+        () => ({ content: '', clientMsgId: clientMsgId(), attachments: [up.body.upload.id] }),
+      )(ctx)
+    },
+    expect: {
+      public: { ...users(201, 201, 201, 201), ...rest401 },
+      private: { ...users(201, 201, 404, 404), ...rest401 },
+      direct: { ...users(201, 201, 404, 404), ...rest401 },
+    },
+  },
+  {
+    name: 'POST /api/rooms/:id/uploads/links',
+    kind: 'rest',
+    run: async (ctx) => {
+      const uploadId = await participantFile(ctx.roomId)
+      const res = await api(server.url, 'POST', `/api/rooms/${ctx.roomId}/uploads/links`, {
+        token: ctx.token,
+        body: { ids: [uploadId] },
+      })
+      return res.status === 200 ? (res.body.links.length === 1 ? 'linked' : 'none') : res.status
+    },
+    expect: {
+      public: {
+        ...users('linked', 'linked', 'linked', 'linked'),
+        guest: 'linked',
+        anonymous: 'linked',
+        expired: 401,
+        forged: 401,
+      },
+      private: { ...users('linked', 'linked', 404, 404), ...restRead(false) },
+      direct: { ...users('linked', 'linked', 404, 404), ...restRead(false) },
+    },
+  },
+  {
+    // The caller's own link when it may have one; otherwise the participant's link re-addressed to
+    // the caller (a link names its viewer, and the room is checked for that viewer at every download).
+    name: 'GET /api/files/:uploadId/:variant',
+    kind: 'rest',
+    run: async (ctx) => {
+      const uploadId = await participantFile(ctx.roomId)
+      const own = await api(server.url, 'POST', `/api/rooms/${ctx.roomId}/uploads/links`, {
+        token: ctx.token,
+        body: { ids: [uploadId] },
+      })
+      if (own.status === 401) return 401
+      let url: string = own.body.links?.[0]?.url
+      if (!url) {
+        const theirs = await api(server.url, 'POST', `/api/rooms/${ctx.roomId}/uploads/links`, {
+          token: sessions.participant.token,
+          body: { ids: [uploadId] },
+        })
+        const me = ctx.token ? (jwt.decode(ctx.token) as { sub: string; kind: string }) : null
+        const who = me ? `${me.kind === 'user' ? 'u' : 'g'}.${me.sub}` : 'g.00000000-0000-0000-0000-000000000000'
+        url = theirs.body.links[0].url.replace(/v=[^&]+/, `v=${encodeURIComponent(who)}`)
+      }
+      return (await fetch(`${server.url}${url}`)).status
+    },
+    expect: {
+      public: { ...users(200, 200, 200, 200), guest: 200, anonymous: 200, expired: 401, forged: 401 },
+      private: { ...users(200, 200, 404, 404), guest: 404, anonymous: 404, expired: 401, forged: 401 },
+      direct: { ...users(200, 200, 404, 404), guest: 404, anonymous: 404, expired: 401, forged: 401 },
+    },
+  },
 ]
+
+/** Uploads a small PNG to the room as the token's holder (issue 21). */
+async function uploadAs(token: string | undefined, roomId: string) {
+  const res = await fetch(`${server.url}/api/rooms/${roomId}/uploads?name=matrix.png`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: new Uint8Array(await png(8, 8)),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+/** A file the participant just posted in the room: the target of the link and download rows. */
+async function participantFile(roomId: string): Promise<string> {
+  const up = await uploadAs(sessions.participant.token, roomId)
+  assert.equal(up.status, 201)
+  const sent = await api(server.url, 'POST', `/api/rooms/${roomId}/messages`, {
+    token: sessions.participant.token,
+    body: { content: 'file', clientMsgId: clientMsgId(), attachments: [up.body.upload.id] },
+  })
+  assert.equal(sent.status, 201)
+  return up.body.upload.id
+}
 
 /** Routes that are not about one room, each tested by role here too (expected status per role). */
 const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise<number>; expect: Expect }[] = [
@@ -745,6 +850,32 @@ const GLOBAL_ROUTES: { name: string; run: (token: string | undefined) => Promise
       (await api(server.url, 'PATCH', '/api/read-settings', { token, body: { readReceipts: true } })).status,
     expect: { ...users(200, 200, 200, 200), ...rest401 },
   },
+  // Uploads (issue 21): the limits in force, and your own profile picture.
+  {
+    name: 'GET /api/uploads/limits',
+    run: async (token) => (await api(server.url, 'GET', '/api/uploads/limits', { token })).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'PUT /api/profile/avatar',
+    run: async (token) =>
+      (
+        await fetch(`${server.url}/api/profile/avatar`, {
+          method: 'PUT',
+          headers: {
+            'content-type': 'application/octet-stream',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: new Uint8Array(await png(20, 20)),
+        })
+      ).status,
+    expect: { ...users(200, 200, 200, 200), ...rest401 },
+  },
+  {
+    name: 'DELETE /api/profile/avatar',
+    run: async (token) => (await api(server.url, 'DELETE', '/api/profile/avatar', { token })).status,
+    expect: { ...users(204, 204, 204, 204), ...rest401 },
+  },
 ]
 
 /** A new saved filter of the creator's (the target of the filter rows). */
@@ -770,6 +901,8 @@ const OPEN_ROUTES = [
   'GET /metrics', // counts only, for the cluster's scraper (http.test.ts)
   'GET regexp:^\\/(?!api\\/|socket\\.io\\/).*', // the web UI's index.html (served when web/dist is built)
   'GET /api/presence',
+  // Issue 21: a profile picture by its random id, shown with profiles (uploads.s3.test.ts).
+  'GET /api/avatars/:avatarId',
 ]
 
 async function freshRoom(kind: Kind): Promise<string> {

@@ -33,6 +33,7 @@ const msg = (over: Partial<MessageDto> = {}): MessageDto => {
     upvotes: 0,
     downvotes: 0,
     reactions: [],
+    attachments: [],
     ...over,
   }
 }

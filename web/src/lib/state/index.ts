@@ -15,3 +15,4 @@ export { type Aside, asides, commandLists, escalations, runCommand, sendEphemera
 // Search (issue 17)
 export { filters, type FilterView } from './filters.svelte'
 export { search, searchPage, timeZone } from './search.svelte'
+export { Draft, files, formatSize, typeLabel } from './files.svelte' // issue 21

@@ -13,6 +13,8 @@ export type PendingMessage = {
   clientMsgId: string
   topic: string
   content: string
+  /** Uploads (issue 21): ids of the files it carries, already uploaded. */
+  attachments?: string[]
   status: 'sending' | 'failed'
   error?: string
 }
@@ -187,9 +189,9 @@ export class Timeline {
    * (matched by clientMsgId). While offline it waits and goes out on reconnect; a re-send with the
    * same clientMsgId is stored once.
    */
-  async send(topic: string, content: string): Promise<void> {
+  async send(topic: string, content: string, attachments: string[] = []): Promise<void> {
     const clientMsgId = newId()
-    this.pending.push({ clientMsgId, topic, content, status: 'sending' })
+    this.pending.push({ clientMsgId, topic, content, attachments, status: 'sending' })
     await this.#deliver(clientMsgId)
   }
 
@@ -311,7 +313,13 @@ export class Timeline {
     if (!item) return
     item.status = 'sending'
     item.error = undefined
-    const payload = { roomId: this.roomId, topic: item.topic, content: item.content, clientMsgId }
+    const payload = {
+      roomId: this.roomId,
+      topic: item.topic,
+      content: item.content,
+      clientMsgId,
+      attachments: item.attachments ?? [],
+    }
     try {
       await whenConnected()
       if (this.#disposed) return

@@ -123,6 +123,39 @@ async function countNotifications(person: Person, seen: string[], asked: number[
   })
 }
 
+test('more unread messages than a page: the room opens at the first of them, and only what was shown is read', async ({
+  browser,
+}) => {
+  const [ann, ben] = await Promise.all([registerViaApi('ann'), registerViaApi('ben')])
+  const room = await createRoomViaApi(ann, {
+    name: uniqueName('backlog'),
+    isPrivate: true,
+    participants: [ben.user.username],
+  })
+  await postViaApi(ben, room.id, 'where I stopped reading')
+  for (let i = 1; i <= 120; i++) await postViaApi(ann, room.id, `backlog ${i}`)
+  const b = await openAs(browser, ben, { path: `/rooms/${LOBBY_ID}` })
+  await expect(link(b.page, room.name).getByTestId('unread-badge')).toHaveText('99+')
+
+  await link(b.page, room.name).click()
+  // The first page holds the newest 50: the older pages are fetched until the first unread is there.
+  await expect(b.page.locator('[data-testid="new-divider"] + [data-testid="message"]')).toContainText(
+    /backlog 1(?!\d)/,
+    {
+      timeout: 15_000,
+    },
+  )
+  await expect(b.page.getByTestId('new-divider')).toBeInViewport()
+  // Only the screenful around the divider was shown: most of the backlog is still unread.
+  await expect(link(b.page, room.name).getByTestId('unread-badge')).toHaveText(/^(\d+|99\+)$/)
+  const left = await link(b.page, room.name).getByTestId('unread-badge').innerText()
+  expect(left === '99+' || Number(left) > 60).toBe(true)
+  // Reading down to the newest clears it.
+  await b.page.getByTestId('message').filter({ hasText: 'backlog 120' }).scrollIntoViewIfNeeded()
+  await expect(link(b.page, room.name).getByTestId('unread-badge')).toHaveCount(0)
+  await b.context.close()
+})
+
 test('one notification per message for three tabs, only after turning them on', async ({ browser }) => {
   const [ann, ben] = await Promise.all([registerViaApi('ann'), registerViaApi('ben')])
   const room = await createRoomViaApi(ann, {

@@ -160,10 +160,24 @@ export class Timeline {
     return this.#catchingUp
   }
 
-  /** Infinite scroll: one page of older history. */
-  async loadOlder(): Promise<void> {
+  /** Infinite scroll: one page of older history (a call while one is on its way waits for that one). */
+  loadOlder(): Promise<void> {
+    this.#older ??= this.#loadOlder().finally(() => (this.#older = null))
+    return this.#older
+  }
+  #older: Promise<void> | null = null
+
+  /**
+   * Older pages until the message after `seq` is held (issue 18: a room opens at its first unread
+   * message, above the newest page when many arrived), at most `maxPages` of them.
+   */
+  async loadBackTo(seq: number, maxPages = 20): Promise<void> {
+    for (let i = 0; i < maxPages && this.hasOlder && (this.messages[0]?.seq ?? 0) > seq + 1; i++) await this.loadOlder()
+  }
+
+  async #loadOlder(): Promise<void> {
     const first = this.messages[0]?.seq
-    if (!this.hasOlder || this.loadingOlder || first === undefined) return
+    if (!this.hasOlder || first === undefined) return
     this.loadingOlder = true
     try {
       const page = await send<HistoryDto>(

@@ -140,8 +140,8 @@ test('Up-arrow in an empty composer edits the last own message; Escape cancels, 
   await a.page.keyboard.press('Tab') // the author's name first (it opens the profile card)
   await expect(bySeq(a.page, Number(second) - 1).getByRole('button', { name: ann.user.username })).toBeFocused()
   // Then the message's own controls (issue 16): upvote, downvote, add a reaction, then its actions:
-  // Reply, Edit.
-  for (let i = 0; i < 5; i++) await a.page.keyboard.press('Tab')
+  // Reply, Mark unread from here (issue 18), Edit.
+  for (let i = 0; i < 6; i++) await a.page.keyboard.press('Tab')
   await expect(firstEdit).toBeFocused()
   await expect.poll(() => firstEdit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('1')
 

@@ -44,10 +44,6 @@ export const ZSendMessage = z
     message: 'must not be empty',
     path: ['content'],
   })
-  .refine((m) => m.replyTo === undefined || m.attachments.length === 0, {
-    message: 'replies cannot carry attachments',
-    path: ['attachments'],
-  })
 export type TSendMessage = z.input<typeof ZSendMessage>
 
 const seqParam = z.coerce.number().int().min(0).max(2_147_483_647)

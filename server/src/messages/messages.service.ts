@@ -100,6 +100,7 @@ export function createMessagesService({
       return { message: toMessageDto(existing, viewer), created: false }
     }
     await requireRoom(prisma, viewer, input.roomId, 'post')
+    checkAttachmentCount(input)
     const result = await threads.insertReply({
       roomId: input.roomId,
       authorId: viewer.id,
@@ -108,6 +109,7 @@ export function createMessagesService({
       clientMsgId: input.clientMsgId,
       replyTo: input.replyTo,
       alsoInRoom: input.alsoInRoom,
+      attach: input.attachments.length > 0 ? (tx, reply) => attachUploads(tx, viewer, input, reply) : undefined,
     })
     if (result.stored) {
       return { message: toMessageDto(result.reply, viewer), root: toMessageDto(result.root, viewer), created: true }
@@ -119,6 +121,44 @@ export function createMessagesService({
     const stored = await repo.byClientMsgId(viewer.id, input.clientMsgId)
     if (stored && stored.roomId === input.roomId) return { message: toMessageDto(stored, viewer), created: false }
     throw new AppError('not_found')
+  }
+
+  function checkAttachmentCount(input: z.output<typeof ZSendMessage>): void {
+    if (input.attachments.length > maxAttachments) {
+      throw new AppError('invalid_input', {
+        message: `A message can carry at most ${maxAttachments} files.`,
+        fields: { attachments: `must be at most ${maxAttachments}` },
+      })
+    }
+  }
+
+  /**
+   * Claims the message's uploads in its transaction (each the author's, of this room, not attached yet,
+   * locked) and stores them on it; throws (the caller rolls back) when one is not claimable.
+   */
+  async function attachUploads(
+    tx: pg.PoolClient,
+    viewer: User,
+    input: z.output<typeof ZSendMessage>,
+    row: MessageRow,
+  ): Promise<MessageRow> {
+    const attachments = await claimUploads(tx, {
+      roomId: input.roomId,
+      authorId: viewer.id,
+      messageId: row.id,
+      ids: input.attachments,
+    })
+    if (!attachments) {
+      throw new AppError('invalid_input', {
+        message: 'An attachment is unknown, of another room, or already sent.',
+        fields: { attachments: 'must be your own unsent uploads to this room' },
+      })
+    }
+    await tx.query(`UPDATE "Message" SET "attachments" = $2::jsonb WHERE "id" = $1`, [
+      row.id,
+      JSON.stringify(attachments),
+    ])
+    return { ...row, attachments }
   }
 
   /**
@@ -140,12 +180,7 @@ export function createMessagesService({
       }
       return { message: toMessageDto(existing, viewer), created: false }
     }
-    if (input.attachments.length > maxAttachments) {
-      throw new AppError('invalid_input', {
-        message: `A message can carry at most ${maxAttachments} files.`,
-        fields: { attachments: `must be at most ${maxAttachments}` },
-      })
-    }
+    checkAttachmentCount(input)
     const tx = await pool.connect()
     try {
       await tx.query('BEGIN')
@@ -163,25 +198,9 @@ export function createMessagesService({
         await requireRoom(prisma, viewer, input.roomId, 'post')
         throw new AppError('not_found')
       }
-      const attachments = await claimUploads(tx, {
-        roomId: input.roomId,
-        authorId: viewer.id,
-        messageId: row.id,
-        ids: input.attachments,
-      })
-      if (!attachments) {
-        await tx.query('ROLLBACK')
-        throw new AppError('invalid_input', {
-          message: 'An attachment is unknown, of another room, or already sent.',
-          fields: { attachments: 'must be your own unsent uploads to this room' },
-        })
-      }
-      await tx.query(`UPDATE "Message" SET "attachments" = $2::jsonb WHERE "id" = $1`, [
-        row.id,
-        JSON.stringify(attachments),
-      ])
+      const attached = await attachUploads(tx, viewer, input, row)
       await tx.query('COMMIT')
-      return { message: toMessageDto({ ...row, attachments }, viewer), created: true }
+      return { message: toMessageDto(attached, viewer), created: true }
     } catch (err) {
       await tx.query('ROLLBACK').catch(() => {})
       if ((err as { code?: unknown })?.code === '23505') {

@@ -55,6 +55,11 @@ export type NewReply = {
   /** The message replied to: a thread's root, or one of its replies (the reply then joins that root). */
   replyTo: string
   alsoInRoom: boolean
+  /**
+   * Runs in the reply's transaction once it is stored (issue 21: claims its uploads) and returns the
+   * row as it is then; throwing rolls the reply back.
+   */
+  attach?: (tx: pg.PoolClient, reply: MessageRow) => Promise<MessageRow>
 }
 
 /**
@@ -112,6 +117,7 @@ export function createThreadsRepo(pool: pg.Pool) {
           await client.query('ROLLBACK')
           return { stored: false, reason: 'skipped' }
         }
+        if (r.attach) reply = await r.attach(client, reply)
         const { rows: summary } = await client.query<MessageRow>(THREAD_SUMMARY, [root.id, r.roomId])
         await client.query('COMMIT')
         return { stored: true, reply, root: summary[0] }

@@ -188,6 +188,49 @@ describe('limits', () => {
   })
 })
 
+describe('replies carry files too', () => {
+  test('a reply in a thread with files: stored, in the thread and readable; a refused one stores no reply', async () => {
+    const [owner, other] = [await server.user(), await server.user()]
+    const room = await server.room({ by: owner, private: true, with: [other] })
+    const root = await server.api('POST', `/api/rooms/${room.id}/messages`, {
+      token: owner.token,
+      body: { content: 'the slides?', clientMsgId: clientMsgId() },
+    })
+    const pdf = (await uploadRaw(server.url, other.token, room.id, 'slides.pdf', PDF)).body.upload
+    const reply = await server.api('POST', `/api/rooms/${room.id}/messages`, {
+      token: other.token,
+      body: { content: 'here', clientMsgId: clientMsgId(), replyTo: root.body.message.id, attachments: [pdf.id] },
+    })
+    assert.equal(reply.status, 201, JSON.stringify(reply.body))
+    assert.deepEqual(reply.body.message.attachments, [pdf])
+    assert.equal(reply.body.message.threadRootId, root.body.message.id)
+    const thread = await server.api('GET', `/api/rooms/${room.id}/messages/${root.body.message.id}/thread`, {
+      token: owner.token,
+    })
+    assert.deepEqual(
+      thread.body.replies.map((r: { attachments: unknown }) => r.attachments),
+      [[pdf]],
+    )
+    assert.equal(thread.body.root.replyCount, 1)
+    const [link] = await linksFor(server, owner.token, room.id, [pdf.id])
+    assert.equal((await get(server.url, link.downloadUrl)).status, 200)
+
+    // Someone else's upload on a reply: refused, and neither the reply nor the root's count changed.
+    const mine = (await uploadRaw(server.url, owner.token, room.id, 'mine.txt', Buffer.from('x'))).body.upload
+    const refused = await server.api('POST', `/api/rooms/${room.id}/messages`, {
+      token: other.token,
+      body: { content: 'not mine', clientMsgId: clientMsgId(), replyTo: root.body.message.id, attachments: [mine.id] },
+    })
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.error.fields.attachments, 'must be your own unsent uploads to this room')
+    assert.equal(await server.prisma.message.count({ where: { roomId: room.id, content: 'not mine' } }), 0)
+    const after = await server.api('GET', `/api/rooms/${room.id}/messages/${root.body.message.id}/thread`, {
+      token: owner.token,
+    })
+    assert.equal(after.body.root.replyCount, 1)
+  })
+})
+
 describe('hostile file names', () => {
   test('quotes, ../ and non-Latin letters give a safe Content-Disposition; CR LF is refused', async () => {
     const owner = await server.user()

@@ -132,7 +132,6 @@ export const restUploadsCases: Case[] = [
       ['21 attachments', { attachments: Array.from({ length: 21 }, (_, i) => RANDOM.replace(/.$/, String(i % 10))) }],
       ['the same attachment twice', { attachments: [RANDOM, RANDOM] }],
       ['an attachment nobody uploaded', { attachments: [RANDOM] }],
-      ['attachments on a reply', { attachments: [RANDOM], replyTo: RANDOM }],
       ['empty content and no attachments', { content: '', attachments: [] }],
     ] as [string, Record<string, unknown>][]
   ).map(([name, fields]): Case => ({

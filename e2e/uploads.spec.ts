@@ -77,6 +77,48 @@ test('drop, paste and pick files; the other reader sees thumbnails, opens the di
   await Promise.all([a.context.close(), b.context.close()])
 })
 
+test('a reply in a thread carries files: dropped and picked in the reply box, seen live in the thread by the other reader', async ({
+  browser,
+}) => {
+  const [ann, ben] = await Promise.all([registerViaApi('ann'), registerViaApi('ben')])
+  const room = await createRoomViaApi(ann, { name: uniqueName('thread-files') })
+  const root = await postViaApi(ann, room.id, 'Who has the handout?')
+  const path = `/rooms/${room.id}`
+  const [a, b] = await Promise.all([openAs(browser, ann, { path }), openAs(browser, ben, { path })])
+  const openThread = async (page: Page) => {
+    const item = page.locator(`[data-testid="message"][data-seq="${root.seq}"]`)
+    await item.hover()
+    await item.getByRole('button', { name: 'Reply in thread' }).click()
+    return page.getByRole('complementary', { name: 'Thread' })
+  }
+  const [annThread, benThread] = [await openThread(a.page), await openThread(b.page)]
+
+  await dropFiles(b.page, '[data-testid="thread-panel"] form', [
+    { name: 'page.png', type: 'image/png', bytes: await png(200, 100, '#30a050') },
+  ])
+  await b.page
+    .getByTestId('thread-file-input')
+    .setInputFiles({ name: 'handout.pdf', mimeType: 'application/pdf', buffer: PDF })
+  await expect(benThread.locator('[data-testid="draft"][data-status="done"]')).toHaveCount(2)
+  await benThread.getByRole('textbox', { name: 'Reply' }).fill('Here it is')
+  await benThread.getByRole('button', { name: 'Reply', exact: true }).click()
+  await expect(benThread.getByTestId('draft')).toHaveCount(0)
+
+  for (const thread of [annThread, benThread]) {
+    const reply = thread.getByTestId('thread-replies').getByTestId('message').filter({ hasText: 'Here it is' })
+    await expect(reply.getByTestId('attachment-image')).toHaveCount(1)
+    await expect(reply.getByTestId('attachment-file')).toContainText('handout.pdf')
+  }
+  // Not sent to the room: the room's timeline does not show the files.
+  await expect(a.page.getByTestId('message-scroller').getByTestId('attachment-file')).toHaveCount(0)
+  const [download] = await Promise.all([
+    a.page.waitForEvent('download'),
+    annThread.getByTestId('attachment-download').click(),
+  ])
+  expect(download.suggestedFilename()).toBe('handout.pdf')
+  await Promise.all([a.context.close(), b.context.close()])
+})
+
 test('an oversize file is refused in the composer with a clear error, and can be removed', async ({ browser }) => {
   const ann = await registerViaApi('ann')
   const room = await createRoomViaApi(ann, { name: uniqueName('big') })

@@ -265,8 +265,14 @@ export class Timeline {
   }
 
   /** Sends a reply to a thread (stored once even if retried: one clientMsgId). */
-  async reply(replyTo: string, topic: string, content: string, alsoInRoom: boolean): Promise<MessageDto> {
-    const payload = { roomId: this.roomId, topic, content, clientMsgId: newId(), replyTo, alsoInRoom }
+  async reply(
+    replyTo: string,
+    topic: string,
+    content: string,
+    alsoInRoom: boolean,
+    attachments: string[] = [],
+  ): Promise<MessageDto> {
+    const payload = { roomId: this.roomId, topic, content, clientMsgId: newId(), replyTo, alsoInRoom, attachments }
     const { message } = await answered(() => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', payload))
     this.receive(message)
     return message

@@ -100,7 +100,8 @@ author AS (SELECT "roomId", "authorId" AS "userId", "seq" FROM inserted),
 pointer AS (${MOVE_POINTERS('author')})
 SELECT ${messageColumns}, ${POINTER_BEFORE} FROM ${messagesWithAuthor('inserted')}`
 
-type StoredRow = MessageRow & { pointerBefore: number | null; pointerNotify: AuthorPointer['notify'] }
+/** A stored row and the author's pointer before the statement (the writer's statements return both). */
+export type StoredRow = MessageRow & { pointerBefore: number | null; pointerNotify: AuthorPointer['notify'] }
 
 /** Upper bound on messages per statement (bounded parameter size and lock time). */
 const MAX_BATCH = 256

@@ -19,7 +19,7 @@ import type { Limits } from '../limits/limits'
 import type { Push } from '../realtime/push'
 import { canManage, requireRoom } from '../rooms/rooms.access'
 import { claimUploads } from '../uploads/uploads.repo'
-import { type AuthorPointer, createMessageWriter, INSERT_ONE } from './message-writer'
+import { type AuthorPointer, createMessageWriter, INSERT_ONE, type StoredRow } from './message-writer'
 import { type MessageRow, toMessageDto } from './messages.dto'
 import { extractHashtags } from '../contract/search-query'
 import { createMessagesRepo } from './messages.repo'
@@ -169,7 +169,7 @@ export function createMessagesService({
   async function insertWithAttachments(
     viewer: User,
     input: z.output<typeof ZSendMessage>,
-  ): Promise<{ message: MessageDto; created: boolean }> {
+  ): Promise<{ message: MessageDto; created: boolean; authorPointer?: AuthorPointer }> {
     const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
     if (existing) {
       if (existing.roomId !== input.roomId) {
@@ -184,7 +184,7 @@ export function createMessagesService({
     const tx = await pool.connect()
     try {
       await tx.query('BEGIN')
-      const { rows } = await tx.query<MessageRow>(INSERT_ONE, [
+      const { rows } = await tx.query<StoredRow>(INSERT_ONE, [
         input.roomId,
         viewer.id,
         input.topic,
@@ -192,15 +192,17 @@ export function createMessagesService({
         input.clientMsgId,
         extractHashtags(input.content),
       ])
-      const row = rows[0]
-      if (!row) {
+      if (!rows[0]) {
         await tx.query('ROLLBACK')
         await requireRoom(prisma, viewer, input.roomId, 'post')
         throw new AppError('not_found')
       }
+      // The statement moved the author's read pointer too (issue 18): pass on how it was before.
+      const { pointerBefore, pointerNotify, ...row } = rows[0]
       const attached = await attachUploads(tx, viewer, input, row)
       await tx.query('COMMIT')
-      return { message: toMessageDto(attached, viewer), created: true }
+      const authorPointer = { before: pointerBefore, notify: pointerNotify }
+      return { message: toMessageDto(attached, viewer), created: true, authorPointer }
     } catch (err) {
       await tx.query('ROLLBACK').catch(() => {})
       if ((err as { code?: unknown })?.code === '23505') {

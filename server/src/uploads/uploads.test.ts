@@ -231,6 +231,28 @@ describe('replies carry files too', () => {
   })
 })
 
+describe('a message with files reads like any sent message', () => {
+  test('its author is moved past it and everything before (issue 18), the others count it', async () => {
+    const [alice, bob] = [await server.user(), await server.user()]
+    const room = await server.room({ by: alice, private: true, with: [bob] })
+    for (const content of ['one', 'two'])
+      await server.api('POST', `/api/rooms/${room.id}/messages`, {
+        token: bob.token,
+        body: { content, clientMsgId: clientMsgId() },
+      })
+    const badge = async (who: typeof alice) =>
+      ((await server.api('GET', '/api/unread', { token: who.token })).body.rooms as any[]).find(
+        (r) => r.roomId === room.id,
+      )
+    assert.equal((await badge(alice))?.unread, 2)
+    const { messageId } = await postFiles(server, alice, room.id, [['notes.pdf', PDF]])
+    const sent = await server.prisma.message.findUniqueOrThrow({ where: { id: messageId } })
+    await eventually(async () => (await badge(alice))?.lastReadSeq === sent.seq)
+    assert.equal((await badge(alice))?.unread, 0)
+    await eventually(async () => (await badge(bob))?.unread === 1)
+  })
+})
+
 describe('hostile file names', () => {
   test('quotes, ../ and non-Latin letters give a safe Content-Disposition; CR LF is refused', async () => {
     const owner = await server.user()

@@ -84,21 +84,32 @@ export function createMessagesService({
     return rows.map((row) => toMessageDto(row, viewer, own.get(row.id) ?? NOTHING_OWN))
   }
 
+  /**
+   * The message this clientMsgId already stored (a retry: answered with it, nothing stored again), or
+   * null; a clientMsgId used in another room is a conflict.
+   */
+  async function storedBefore(
+    viewer: User,
+    input: { roomId: string; clientMsgId: string },
+  ): Promise<MessageDto | null> {
+    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
+    if (!existing) return null
+    if (existing.roomId !== input.roomId) {
+      throw new AppError('conflict', {
+        message: 'This clientMsgId was already used for another message.',
+        fields: { clientMsgId: 'is already used' },
+      })
+    }
+    return toMessageDto(existing, viewer)
+  }
+
   /** Stores a reply and recomputes its thread's root in the same transaction (threads.repo.ts). */
   async function insertReply(
     viewer: User,
     input: z.output<typeof ZSendMessage> & { replyTo: string },
   ): Promise<{ message: MessageDto; root?: MessageDto; created: boolean }> {
-    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
-    if (existing) {
-      if (existing.roomId !== input.roomId) {
-        throw new AppError('conflict', {
-          message: 'This clientMsgId was already used for another message.',
-          fields: { clientMsgId: 'is already used' },
-        })
-      }
-      return { message: toMessageDto(existing, viewer), created: false }
-    }
+    const existing = await storedBefore(viewer, input)
+    if (existing) return { message: existing, created: false }
     await requireRoom(prisma, viewer, input.roomId, 'post')
     checkAttachmentCount(input)
     const result = await threads.insertReply({
@@ -170,16 +181,8 @@ export function createMessagesService({
     viewer: User,
     input: z.output<typeof ZSendMessage>,
   ): Promise<{ message: MessageDto; created: boolean; authorPointer?: AuthorPointer }> {
-    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
-    if (existing) {
-      if (existing.roomId !== input.roomId) {
-        throw new AppError('conflict', {
-          message: 'This clientMsgId was already used for another message.',
-          fields: { clientMsgId: 'is already used' },
-        })
-      }
-      return { message: toMessageDto(existing, viewer), created: false }
-    }
+    const existing = await storedBefore(viewer, input)
+    if (existing) return { message: existing, created: false }
     checkAttachmentCount(input)
     const tx = await pool.connect()
     try {
@@ -232,16 +235,8 @@ export function createMessagesService({
       return { message: toMessageDto(result.row, viewer), created: true, authorPointer: result.authorPointer }
     }
     // Nothing stored: the clientMsgId was used before, or the room is gone, or the viewer may not post.
-    const existing = await repo.byClientMsgId(viewer.id, input.clientMsgId)
-    if (existing) {
-      if (existing.roomId !== input.roomId) {
-        throw new AppError('conflict', {
-          message: 'This clientMsgId was already used for another message.',
-          fields: { clientMsgId: 'is already used' },
-        })
-      }
-      return { message: toMessageDto(existing, viewer), created: false }
-    }
+    const existing = await storedBefore(viewer, input)
+    if (existing) return { message: existing, created: false }
     await requireRoom(prisma, viewer, input.roomId, 'post') // says which: not found, or may not post
     throw new AppError('not_found')
   }

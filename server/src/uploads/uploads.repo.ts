@@ -1,22 +1,13 @@
 import type pg from 'pg'
-import type { AttachmentDto, AttachmentKind } from '../contract/uploads'
+import type { AttachmentDto } from '../contract/uploads'
 
 /** Storage keys of one upload's bytes: the file itself and, for images, its thumbnail. */
 export const fileKey = (uploadId: string) => `uploads/${uploadId}/file`
 export const thumbKey = (uploadId: string) => `uploads/${uploadId}/thumb`
 export const keysOf = (uploadIds: string[]) => uploadIds.flatMap((id) => [fileKey(id), thumbKey(id)])
 
-type UploadRow = {
-  id: string
-  roomId: string | null
-  name: string
-  size: number
-  contentType: string
-  kind: AttachmentKind
-  width: number | null
-  height: number | null
-  hasThumb: boolean
-}
+/** An `Upload` row as read here: what every reader sees of it, and where it is and has. */
+type UploadRow = AttachmentDto & { roomId: string | null; hasThumb: boolean }
 
 export const toAttachmentDto = (row: UploadRow): AttachmentDto => ({
   id: row.id,

@@ -319,6 +319,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
       await presence.stop()
       await io.close()
       httpServer.closeAllConnections()
+      await passwords.close()
     },
   }
 }

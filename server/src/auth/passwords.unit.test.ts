@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { getPriority } from 'node:os'
 import { test } from 'node:test'
 import { AppError } from '../lib/app-error'
-import { createGate, createPasswords, MAX_WAITING_HASHES } from './passwords'
+import { createGate, createPasswords, HASH_NICE, MAX_WAITING_HASHES } from './passwords'
 
 test('the hashing gate runs at most `limit` tasks at once, in arrival order, and sheds load beyond its queue', async () => {
   const gated = createGate(2)
@@ -51,4 +52,36 @@ test('passwords verify through the gate (and refuse a missing user after a dummy
     passwords.verify('correct horse', null),
   ])
   assert.deepEqual(results, [true, false, false])
+  await passwords.close()
+})
+
+test('hashing runs on threads of its own, reniced below the event loop, at most `concurrency` of them', async () => {
+  const passwords = createPasswords({ cost: 4, concurrency: 2 })
+  try {
+    const hashes = await Promise.all(['a1', 'b2', 'c3', 'd4'].map((p) => passwords.hash(`password-${p}`)))
+    assert.equal(new Set(hashes).size, 4)
+    const tids = passwords.threadIds()
+    assert.equal(tids.length, 2, 'one thread per slot, reused')
+    for (const tid of tids) {
+      assert.notEqual(tid, process.pid, 'not the main thread')
+      if (process.platform === 'linux') assert.equal(getPriority(tid), HASH_NICE)
+    }
+    assert.equal(getPriority(process.pid), 0, 'the event loop keeps its priority')
+  } finally {
+    await passwords.close()
+  }
+})
+
+test('a hashing thread that dies fails its job with an error and is replaced', async () => {
+  // Cost 12 (a quarter of a second per hash), so the thread is surely still hashing when it ends.
+  const passwords = createPasswords({ cost: 12, concurrency: 1 })
+  try {
+    const pending = passwords.hash('password-one')
+    await passwords.close() // the thread ends under its job, as if it had crashed
+    await assert.rejects(pending, /exited/)
+    const hash = await passwords.hash('password-two')
+    assert.equal(await passwords.verify('password-two', hash), true, 'a new thread takes the next job')
+  } finally {
+    await passwords.close()
+  }
 })

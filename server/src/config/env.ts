@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 /** The development JWT secret from .env.example; refused in production. */
@@ -43,8 +44,17 @@ export const ZEnv = z
     /** Lifetime of a guest id (so a returning guest stays one person). */
     GUEST_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(2_592_000),
     BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
-    /** Password hashes computed at once per instance; more would starve chat traffic during a login burst. */
-    BCRYPT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * Password hashes computed at once per instance, each on a hashing thread at nice 10 (below the
+     * event loop, so logins use only what chat leaves idle); 0 means one per core of the instance.
+     */
+    BCRYPT_CONCURRENCY: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(0)
+      .transform((n) => (n === 0 ? availableParallelism() : n)),
     /** Browser origins allowed besides the server's own (CORS and the Socket.IO handshake). */
     CORS_ORIGINS: csv.default([]),
     /** Multiplies every rate limit (server/src/limits/limits.ts); raise it for load tests only. */

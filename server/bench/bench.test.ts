@@ -26,6 +26,7 @@ const tinyStorm = (): BenchOptions['storm'] => ({
   loginSpreadMs: 300,
   workers: 1,
   connectConcurrency: 20,
+  reconnectConcurrency: 20,
   timeoutMs: 30_000,
 })
 

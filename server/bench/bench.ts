@@ -40,6 +40,10 @@ const NOTES = [
   'Memory per connection is the RSS (and JS heap) growth of each server process between before and after connecting, each read after a full GC.',
   'Event-loop delay comes from perf_hooks.monitorEventLoopDelay in the bench launcher of each server (resolution 10 ms).',
   'Baselines have no auth and no database; their login endpoint is only bcrypt (cost 10) + JWT signing, the floor of any password login.',
+  "Storms (issue 23): the bare Socket.IO baseline answers the web client's request set from memory (servers/baseline-app.ts); " +
+    'PostgreSQL queries are the statements each server process sent (pg.Client.prototype.query, counted by the bench probe); ' +
+    'CPU, event-loop delay and queries are those of the serving processes (the reconnect storm: the survivors) over the storm; ' +
+    'the raw ws baseline is skipped (no login, rooms or history).',
 ]
 
 export async function runBench(opts: BenchOptions, print: (line: string) => void = console.log): Promise<BenchResults> {

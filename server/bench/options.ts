@@ -73,6 +73,8 @@ export type BenchOptions = {
     workers: number
     /** Connects in flight per generator while the clients get ready (before the storms). */
     connectConcurrency: number
+    /** Reconnect storm: clients of one generator reconnecting and resyncing at a time. */
+    reconnectConcurrency: number
     /** A client not served within this long counts as failed. */
     timeoutMs: number
   }
@@ -163,7 +165,8 @@ export function defaultOptions(): BenchOptions {
       loginSpreadMs: 10_000,
       workers: 2,
       connectConcurrency: 100,
-      timeoutMs: 90_000,
+      reconnectConcurrency: 250,
+      timeoutMs: 60_000,
     },
     padding: 60,
     connectConcurrency: 50,

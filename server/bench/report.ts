@@ -109,6 +109,7 @@ export const TABLE_METRICS: Record<ScenarioName, Metric[]> = {
   'Reconnect storm': [
     { key: 'served', label: 'clients served' },
     { key: 'secondsUntilAllServed', label: 'seconds until all served (from SIGTERM)', better: 'lower' },
+    { key: 'notServedInBudget', label: 'not served within the budget' },
     { key: 'clientsServedPerSec', label: 'reconnects + resyncs/s', better: 'higher' },
     { key: 'latencyP50Ms', label: 'reconnect → resynced p50 ms', better: 'lower' },
     { key: 'latencyP99Ms', label: 'reconnect → resynced p99 ms', better: 'lower' },

@@ -25,7 +25,10 @@ export type StormSpec = {
 
 export type StormReport = {
   ok: number
+  /** Refused or failed (an error answer, a reset, a refused connection). */
   failed: number
+  /** Not served within the storm's time budget (counted apart: slowness, not an error). */
+  timedOut: number
   /** From the first client's start to the last client's last answer (µs, monotonic clock). */
   firstStartUs: number
   lastDoneUs: number
@@ -62,6 +65,7 @@ function http(
   url: string,
   token: string | undefined,
   body?: unknown,
+  retried = false,
 ): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
@@ -93,7 +97,13 @@ function http(
       },
     )
     req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)))
-    req.on('error', reject)
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // The server closed an idle keep-alive connection as this request went out on it: a browser
+      // sends the request again on a new connection (Node's documented `reusedSocket` pattern).
+      if (req.reusedSocket && !retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE'))
+        http(method, url, token, body, true).then(resolve, reject)
+      else reject(err)
+    })
     req.end(payload)
   })
 }
@@ -190,7 +200,17 @@ async function catchUp(c: Client, base: string): Promise<void> {
 }
 
 function newReport(): StormReport & { h: ReturnType<typeof newHistogram> } {
-  return { ok: 0, failed: 0, firstStartUs: 0, lastDoneUs: 0, latency: '', shortHistory: 0, errors, h: newHistogram() }
+  return {
+    ok: 0,
+    failed: 0,
+    timedOut: 0,
+    firstStartUs: 0,
+    lastDoneUs: 0,
+    latency: '',
+    shortHistory: 0,
+    errors,
+    h: newHistogram(),
+  }
 }
 
 function finish(r: ReturnType<typeof newReport>): StormReport {
@@ -263,14 +283,25 @@ export const stormHandlers = {
    * waits socket.io-client's first reconnection delay (500 ms ± 50 %, as the web's socket.ts sets it),
    * connects to `url` and resyncs as the web does. Resolves when every client is done or failed.
    */
-  'storm:reconnect': (cmd: { urls: string[]; timeoutMs: number }) => {
+  'storm:reconnect': (cmd: { urls: string[]; timeoutMs: number; concurrency: number }) => {
     const r = newReport()
     const storming = clients.filter((c) => !c.spec.sender && c.io)
     let pending = storming.length
+    // At most `concurrency` clients of this generator reconnect at a time (the others wait, and that
+    // wait counts in their latency): one process emulating thousands of browsers must not become the
+    // bottleneck itself, and the server still gets far more than it can serve at once.
+    let active = 0
+    const waiting: (() => void)[] = []
+    const slot = () =>
+      active < cmd.concurrency ? (active++, Promise.resolve()) : new Promise<void>((go) => waiting.push(go))
+    const release = () => {
+      const next = waiting.shift()
+      if (next) next()
+      else active--
+    }
     return new Promise<StormReport>((resolve) => {
       const timer = setTimeout(() => {
-        r.failed += pending
-        note(`${pending} clients were not served within ${cmd.timeoutMs} ms`)
+        r.timedOut += pending
         resolve(finish(r))
       }, cmd.timeoutMs)
       const done = () => {
@@ -286,11 +317,16 @@ export const stormHandlers = {
         const startUs = nowUs()
         void step(r, clients.indexOf(c), startUs, async () => {
           await sleep(250 + Math.random() * 500)
-          c.io?.close()
-          c.io = open(c, url)
-          await c.io.connect(TIMEOUT_MS)
-          await openApp(c, url, true, 0)
-          c.resynced = true
+          await slot()
+          try {
+            c.io?.close()
+            c.io = open(c, url)
+            await c.io.connect(TIMEOUT_MS)
+            await openApp(c, url, true, 0)
+            c.resynced = true
+          } finally {
+            release()
+          }
         }).finally(done)
       }
     })
@@ -349,7 +385,7 @@ export const stormHandlers = {
   },
 
   /** The senders' messages during the storm: open loop, `rate` msg/s over all of this worker's senders. */
-  'storm:send': async (cmd: { startAtUs: number; rate: number; durationMs: number }) => {
+  'storm:send': async (cmd: { tag: string; startAtUs: number; rate: number; durationMs: number }) => {
     const senders = clients.filter((c) => c.spec.sender && c.io)
     if (senders.length === 0) return { sent: 0, acked: 0, failed: 0 }
     const count = Math.round((cmd.rate * cmd.durationMs) / 1000)
@@ -365,7 +401,7 @@ export const stormHandlers = {
           roomId: room,
           topic: 'bench',
           content: `storm ${i}`,
-          clientMsgId: `storm-${c.spec.user}-${i}`,
+          clientMsgId: `${cmd.tag}-storm-${i}`,
         })
           .then((res) => {
             out.acked++

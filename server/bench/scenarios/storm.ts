@@ -52,10 +52,12 @@ async function measured<T>(
 function mergeReports(reports: StormReport[]) {
   const ok = reports.reduce((n, r) => n + r.ok, 0)
   const failed = reports.reduce((n, r) => n + r.failed, 0)
+  const timedOut = reports.reduce((n, r) => n + r.timedOut, 0)
   const starts = reports.filter((r) => r.firstStartUs > 0).map((r) => r.firstStartUs)
   return {
     ok,
     failed,
+    timedOut,
     firstStartUs: starts.length ? Math.min(...starts) : 0,
     lastDoneUs: Math.max(0, ...reports.map((r) => r.lastDoneUs)),
     shortHistory: reports.reduce((n, r) => n + r.shortHistory, 0),
@@ -79,7 +81,15 @@ function stormResult(
   const m = mergeReports(reports)
   const invalid: string[] = []
   const warnings: string[] = []
-  if (m.ok !== clients) invalid.push(`${clients - m.ok} of ${clients} clients were not served: ${m.errors[0] ?? ''}`)
+  if (m.failed > 0) invalid.push(`${m.failed} of ${clients} clients were not served: ${m.errors[0] ?? ''}`)
+  // Slowness is a figure, not an invalid run: the rates are then over the budget.
+  if (m.timedOut > 0)
+    warnings.push(
+      `${m.timedOut} of ${clients} clients were not served within the ${ctx.opts.storm.timeoutMs / 1000} s budget; ` +
+        'rates and latencies are of those served',
+    )
+  const allServed = m.ok === clients
+  const per = Math.max(1, m.ok)
   if (m.shortHistory > 0) invalid.push(`${m.shortHistory} room:join answers did not hold the newest page of history`)
   generatorChecks(w.cpu, ctx.opts.generatorCpuLimit, invalid, warnings)
   const seconds = Math.max(0.001, (m.lastDoneUs - fromUs) / 1e6)
@@ -94,14 +104,16 @@ function stormResult(
       clients,
       served: m.ok,
       failed: m.failed,
-      secondsUntilAllServed: round(seconds, 2),
+      notServedInBudget: m.timedOut,
+      secondsUntilAllServed: allServed ? round(seconds, 2) : null,
       clientsServedPerSec: round(m.ok / seconds, 1),
       latencyP50Ms: m.latency.p50,
       latencyP99Ms: m.latency.p99,
       latencyMaxMs: m.latency.max,
-      serverCpuMsPerClient: round(w.cpu.serverCpuUsTotal / 1000 / clients, 3),
-      infraCpuMsPerClient: round(w.infraCpuUs / 1000 / clients, 3),
-      pgQueriesPerClient: round(w.queries / clients, 2),
+      // Per client served (when some were not, the work begun for them is charged to those served).
+      serverCpuMsPerClient: round(w.cpu.serverCpuUsTotal / 1000 / per, 3),
+      infraCpuMsPerClient: round(w.infraCpuUs / 1000 / per, 3),
+      pgQueriesPerClient: round(w.queries / per, 2),
       serverEldP99Ms: w.eldP99,
       serverCores: round(w.cpu.serverCpuUsTotal / (w.cpu.seconds * 1e6), 3),
       generatorMaxCoreShare: Math.max(0, ...w.cpu.generatorCoreShare),
@@ -256,6 +268,7 @@ async function reconnectStorm(ctx: RunCtx, sys: RunningSystem, roundNo: number):
     const n = storm.reconnectClients
     const roomCount = Math.ceil(n / storm.roomSize)
     const rooms = await historyRooms(ctx, sys, [leaving, ...survivors], roomCount, storm.history)
+    const tag = ctx.runTag()
     const flowing = rooms.slice(0, Math.max(1, Math.round(roomCount * storm.flowingShare)))
     const users = ctx.db.users
     const specs: StormSpec[] = [
@@ -283,15 +296,19 @@ async function reconnectStorm(ctx: RunCtx, sys: RunningSystem, roundNo: number):
       let stopAtUs = 0
       const { result, window } = await measured(ctx, survivors, workers, async () => {
         const storming = workers.map((w) =>
-          w.call<StormReport>({ type: 'storm:reconnect', urls, timeoutMs: storm.timeoutMs }, storm.timeoutMs + 30_000),
+          w.call<StormReport>(
+            { type: 'storm:reconnect', urls, timeoutMs: storm.timeoutMs, concurrency: storm.reconnectConcurrency },
+            storm.timeoutMs + 30_000,
+          ),
         )
         stopAtUs = nowUs()
         const stopped = stopProcess(leaving.child, 15_000)
         const sending = Promise.all(
-          workers.map((w) =>
+          workers.map((w, i) =>
             w.call<{ sent: number; acked: number; failed: number }>(
               {
                 type: 'storm:send',
+                tag: `${tag}w${i}`,
                 startAtUs: stopAtUs,
                 rate: storm.sendRate / workers.length,
                 durationMs: storm.sendMs,

@@ -11,6 +11,25 @@ const databaseUrl = process.env.PARLOR_TEST_DATABASE_URL
 const prefix = process.env.PARLOR_TEST_PREFIX
 if (!databaseUrl || !prefix) throw new Error('Run tests through `npm run test:server` (server/test/run.ts).')
 
+/** Issue 23's storms at a tiny size. */
+const tinyStorm = (): BenchOptions['storm'] => ({
+  reconnectClients: 12,
+  roomSize: 4,
+  history: 5,
+  flowingShare: 0.5,
+  sendRate: 20,
+  sendMs: 500,
+  joinClients: 8,
+  joinSpreadMs: 300,
+  joinHistory: 60,
+  logins: 3,
+  loginSpreadMs: 300,
+  workers: 1,
+  connectConcurrency: 20,
+  reconnectConcurrency: 20,
+  timeoutMs: 30_000,
+})
+
 function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
   const o = quickOptions()
   return {
@@ -34,6 +53,7 @@ function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
       thumbnails: 2,
     },
     login: { count: 3, rate: 10 },
+    storm: tinyStorm(),
     out: null,
     databaseUrl: databaseUrl as string,
     redisPrefix: `${prefix}-bench`,
@@ -43,8 +63,8 @@ function tiny(overrides: Partial<BenchOptions> = {}): BenchOptions {
   }
 }
 
-test('a tiny run of L-fan and L-chat is valid and exact on every system, with ratios', async () => {
-  const r = await runBench(tiny(), () => {})
+test('a tiny run of L-fan, L-chat and the storms is valid and exact on every system, with ratios', async () => {
+  const r = await runBench(tiny({ scenarios: ['fan', 'chat', 'storm'] }), () => {})
   const scenarios: ScenarioName[] = ['L-fan', 'L-chat', 'Login burst', 'L-chat-peak']
   for (const sc of scenarios) {
     for (const sys of ['parlor-2', 'socketio', 'ws'] as const) {
@@ -92,16 +112,42 @@ test('a tiny run of L-fan and L-chat is valid and exact on every system, with ra
   assert.equal(thumbs.figures.delivered, (thumbs.figures.sent ?? 0) * 5)
   assert.equal(typeof thumbs.figures.deliveryP99VsLChat, 'number')
   assert.equal(r.scenarios['L-chat+thumbs']?.systems.socketio, undefined, 'the baselines make no thumbnails')
+  // Issue 23: the storms — every client served, PostgreSQL statements counted in the Parlor processes
+  // (Prisma's, through @prisma/adapter-pg; none in the baseline), no gaps after the reconnect, ratios.
+  for (const sc of ['Class login', 'Join storm', 'Reconnect storm'] as const) {
+    for (const sys of ['parlor-2', 'socketio'] as const) {
+      const run = r.scenarios[sc]?.systems[sys]
+      assert.ok(run, `${sc} ran on ${sys}`)
+      assert.deepEqual(run.invalid, [], `${sc} / ${sys} is valid`)
+      const f = run.figures
+      assert.equal(f.served, f.clients, `${sc} / ${sys}: every client served`)
+      for (const k of ['latencyP99Ms', 'secondsUntilAllServed', 'serverCpuMsPerClient', 'serverEldP99Ms'])
+        assert.equal(typeof f[k], 'number', `${sc} / ${sys}: ${k}`)
+      if (sys === 'parlor-2') assert.ok((f.pgQueriesPerClient ?? 0) > 0, `${sc}: Prisma's statements are counted`)
+      else assert.equal(f.pgQueriesPerClient, 0)
+    }
+    assert.equal(r.scenarios[sc]?.systems.ws, undefined, `${sc} skips the raw ws baseline`)
+    assert.equal(typeof r.scenarios[sc]?.ratios['parlor-2÷socketio']?.latencyP99Ms, 'number', `${sc} has the ratio`)
+  }
+  const storm = r.scenarios['Reconnect storm']?.systems['parlor-2']?.figures
+  assert.ok((storm?.messagesDuringStorm ?? 0) > 0, 'messages flowed during the reconnect storm')
+  assert.equal(storm?.clientsWithGaps, 0)
+  assert.equal(typeof r.scenarios['Class login']?.systems['parlor-2']?.figures.loginsPerSec, 'number')
+  assert.ok(r.targets.some((t) => t.text.startsWith('Class login: p99 < 2 s') && t.met !== null))
   assert.equal(r.valid, true)
   assert.ok(r.machine.cores > 0)
   assert.ok((r.machine.roundTrips?.postgresPaced ?? 0) > 0 && (r.machine.roundTrips?.redisPaced ?? 0) > 0)
-  assert.equal(r.targets.length, 6)
+  assert.equal(r.targets.length, 12)
   assert.match(r.table, /L-fan: 1 room, 6 receivers/)
 })
 
-test('lost deliveries and missing rows make a run invalid, and it says why', async () => {
+test('lost deliveries, missing rows, failed logins and gaps after a resync make a run invalid, and it says why', async () => {
   const r = await runBench(
-    tiny({ systems: ['parlor-1'], scenarios: ['fan'], faults: { dropDeliveries: 2, deleteRows: 1 } }),
+    tiny({
+      systems: ['parlor-1'],
+      scenarios: ['fan', 'storm'],
+      faults: { dropDeliveries: 2, deleteRows: 1, dropSeqs: 2, badPasswords: 1 },
+    }),
     () => {},
   )
   const run = r.scenarios['L-fan']?.systems['parlor-1']
@@ -114,6 +160,17 @@ test('lost deliveries and missing rows make a run invalid, and it says why', asy
   assert.match(why, /database rows \d+ ≠ acknowledged \d+/)
   assert.equal(run.figures.lostDeliveries, 2)
   assert.match(r.table, /INVALID RUNS/)
+  // Issue 23: the storms' checks.
+  const login = r.scenarios['Class login']?.systems['parlor-1']
+  assert.ok(login)
+  assert.equal(login.valid, false)
+  assert.match(login.invalid.join('\n'), /1 of 3 clients were not served: client 0: login: status 401/)
+  const storm = r.scenarios['Reconnect storm']?.systems['parlor-1']
+  assert.ok(storm)
+  assert.equal(storm.figures.served, 12, 'every client moved to a second Parlor-1 process')
+  assert.equal(storm.valid, false)
+  assert.match(storm.invalid.join('\n'), /2 clients miss 2 messages of their room after the resync/)
+  assert.equal(r.scenarios['Join storm']?.systems['parlor-1']?.valid, true)
 })
 
 test('a saturated generator invalidates the window', () => {

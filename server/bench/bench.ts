@@ -14,12 +14,14 @@ import { failedRun, type RunCtx, type RunResult, type ScenarioName } from './res
 import { runChat } from './scenarios/chat'
 import { runFan } from './scenarios/fan'
 import { runSoak } from './scenarios/soak'
+import { runStorm } from './scenarios/storm'
 import { killAll, type RunningSystem, SYSTEMS, type SystemEnv, startSystem } from './systems'
 
 const RUNNERS: Record<ScenarioGroup, { first: ScenarioName; run: typeof runFan }> = {
   fan: { first: 'L-fan', run: runFan },
   chat: { first: 'L-chat', run: runChat },
   soak: { first: 'L-soak', run: runSoak },
+  storm: { first: 'Class login', run: runStorm },
 }
 
 let aborted = false
@@ -38,6 +40,10 @@ const NOTES = [
   'Memory per connection is the RSS (and JS heap) growth of each server process between before and after connecting, each read after a full GC.',
   'Event-loop delay comes from perf_hooks.monitorEventLoopDelay in the bench launcher of each server (resolution 10 ms).',
   'Baselines have no auth and no database; their login endpoint is only bcrypt (cost 10) + JWT signing, the floor of any password login.',
+  "Storms (issue 23): the bare Socket.IO baseline answers the web client's request set from memory (servers/baseline-app.ts); " +
+    'PostgreSQL queries are the statements each server process sent (pg.Client.prototype.query, counted by the bench probe); ' +
+    'CPU, event-loop delay and queries are those of the serving processes (the reconnect storm: the survivors) over the storm; ' +
+    'the raw ws baseline is skipped (no login, rooms or history).',
 ]
 
 export async function runBench(opts: BenchOptions, print: (line: string) => void = console.log): Promise<BenchResults> {
@@ -57,6 +63,15 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
     want('fan') ? opts.fan.receivers + opts.fan.senders : 0,
     want('chat') ? opts.chat.users + opts.login.count : 0,
     want('soak') ? opts.soak.connections : 0,
+    want('storm')
+      ? Math.max(
+          opts.storm.reconnectClients +
+            Math.ceil((opts.storm.reconnectClients / opts.storm.roomSize) * opts.storm.flowingShare) +
+            1,
+          opts.storm.joinClients,
+          opts.storm.logins,
+        )
+      : 0,
     2,
   )
   log(
@@ -105,6 +120,7 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
     database: new URL(db.url).pathname.slice(1),
     runTag: () => `${tag}${(++runs).toString(36)}`,
     log,
+    env,
   }
   const results: RunResult[] = []
   const deadline = setTimeout(() => {
@@ -147,7 +163,7 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
     }
     const noise = (out: RunResult[]) => Math.max(0, ...out.map((r) => r.figures.backgroundCpuShare ?? 0))
     const title = (group: ScenarioGroup, name: string, round: number) =>
-      `${RUNNERS[group].first}${group === 'chat' ? ' (+ login burst, peak)' : ''} on ${name}${opts.rounds > 1 ? ` (round ${round})` : ''}`
+      `${RUNNERS[group].first}${group === 'chat' ? ' (+ login burst, peak)' : group === 'storm' ? ', Join storm, Reconnect storm' : ''} on ${name}${opts.rounds > 1 ? ` (round ${round})` : ''}`
 
     for (const group of opts.scenarios) {
       for (let round = 1; round <= opts.rounds; round++) {
@@ -155,6 +171,10 @@ export async function runBench(opts: BenchOptions, print: (line: string) => void
         const order = [...opts.systems.slice(shift), ...opts.systems.slice(0, shift)]
         const noisy: { name: SystemName; out: RunResult[] }[] = []
         for (const name of order) {
+          if (group === 'storm' && SYSTEMS[name].protocol === 'ws') {
+            if (round === 1) log(`storms on ${name}: skipped (the raw ws baseline has no login, rooms or history)`)
+            continue
+          }
           log(title(group, name, round))
           const out = await runOne(group, name, round)
           if (noise(out) > opts.noiseLimit && opts.noiseRetries > 0) noisy.push({ name, out })

@@ -147,6 +147,21 @@ export async function createRooms(
   return ids
 }
 
+/**
+ * Gives each room `count` messages of history (seq and rev 1…count, by `authorId`), as if they had
+ * been sent: the storms' rooms are joined "with history" (issue 23).
+ */
+export async function fillRooms(db: BenchDb, roomIds: string[], count: number, authorId: string, tag: string) {
+  if (count === 0 || roomIds.length === 0) return
+  await db.pool.query(
+    `INSERT INTO "Message" ("roomId", "seq", "rev", "authorId", "topic", "content", "clientMsgId")
+     SELECT r, g, g, $2, 'bench', 'history ' || g || ' ' || repeat('x', 60), $3 || '-h-' || r || '-' || g
+     FROM unnest($1::uuid[]) r, generate_series(1, $4) g`,
+    [roomIds, authorId, tag, count],
+  )
+  await db.pool.query(`UPDATE "Room" SET "lastSeq" = $2, "rev" = $2 WHERE "id" = ANY($1::uuid[])`, [roomIds, count])
+}
+
 /** Room ids for the baselines, which have no database. */
 export const fakeRooms = (count: number) => Array.from({ length: count }, () => randomUUID())
 

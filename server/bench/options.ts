@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util'
 export const SYSTEM_NAMES = ['parlor-2', 'parlor-1', 'socketio', 'ws'] as const
 export type SystemName = (typeof SYSTEM_NAMES)[number]
 
-/** `chat` also runs the login burst (during L-chat) and L-chat-peak (on the same connections). */
-export const SCENARIO_GROUPS = ['fan', 'chat', 'soak'] as const
+/** `chat` also runs the login burst (during L-chat) and L-chat-peak (on the same connections);
+ *  `storm` (issue 23) runs Class login, Join storm and Reconnect storm, in that order. */
+export const SCENARIO_GROUPS = ['fan', 'chat', 'soak', 'storm'] as const
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]
 
 export type BenchOptions = {
@@ -52,6 +53,31 @@ export type BenchOptions = {
     stages: number
     stageSettleMs: number
   }
+  /** Issue 23's storms (Socket.IO systems only: the ws baseline has no login, rooms or history). */
+  storm: {
+    /** Reconnect storm: clients of the instance that stops, in rooms of `roomSize` with `history` messages each. */
+    reconnectClients: number
+    roomSize: number
+    history: number
+    /** Share of the rooms that get messages during the storm, at `sendRate` msg/s for `sendMs`. */
+    flowingShare: number
+    sendRate: number
+    sendMs: number
+    /** Join storm: connected clients opening one room of `joinHistory` messages within `joinSpreadMs`. */
+    joinClients: number
+    joinSpreadMs: number
+    joinHistory: number
+    /** Class login: people logging in, evenly spread over `loginSpreadMs`, each opening the app. */
+    logins: number
+    loginSpreadMs: number
+    workers: number
+    /** Connects in flight per generator while the clients get ready (before the storms). */
+    connectConcurrency: number
+    /** Reconnect storm: clients of one generator reconnecting and resyncing at a time. */
+    reconnectConcurrency: number
+    /** A client not served within this long counts as failed. */
+    timeoutMs: number
+  }
   /** Characters of padding in each message (the content is ~50 characters of JSON plus this). */
   padding: number
   connectConcurrency: number
@@ -78,7 +104,14 @@ export type BenchOptions = {
   redisUrl: string
   redisPrefix: string | null
   /** Test-only fault injection, to prove the validity checks fire. */
-  faults: { dropDeliveries?: number; deleteRows?: number }
+  faults: {
+    dropDeliveries?: number
+    deleteRows?: number
+    /** Storms: clients forget this many seqs of their room before the no-gap check. */
+    dropSeqs?: number
+    /** Storms: this many class logins use a wrong password. */
+    badPasswords?: number
+  }
 }
 
 export function defaultOptions(): BenchOptions {
@@ -117,6 +150,23 @@ export function defaultOptions(): BenchOptions {
       connectConcurrency: 150,
       stages: 6,
       stageSettleMs: 1000,
+    },
+    storm: {
+      reconnectClients: 5000,
+      roomSize: 10,
+      history: 20,
+      flowingShare: 0.1,
+      sendRate: 100,
+      sendMs: 3000,
+      joinClients: 1000,
+      joinSpreadMs: 2000,
+      joinHistory: 200,
+      logins: 200,
+      loginSpreadMs: 10_000,
+      workers: 2,
+      connectConcurrency: 100,
+      reconnectConcurrency: 250,
+      timeoutMs: 60_000,
     },
     padding: 60,
     connectConcurrency: 50,
@@ -173,6 +223,17 @@ export function quickOptions(): BenchOptions {
       stages: 2,
       stageSettleMs: 300,
     },
+    storm: {
+      ...o.storm,
+      reconnectClients: 300,
+      sendMs: 1000,
+      joinClients: 100,
+      joinSpreadMs: 1000,
+      logins: 20,
+      loginSpreadMs: 2000,
+      workers: 1,
+      timeoutMs: 30_000,
+    },
     reuseSystems: true,
     noiseRetries: 0,
     maxMinutes: 5,
@@ -184,7 +245,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
 
   --quick                  small sizes, systems reused across scenarios, Parlor-1 left out (about a minute)
   --systems=a,b            subset of ${SYSTEM_NAMES.join(',')}
-  --scenarios=a,b          subset of ${SCENARIO_GROUPS.join(',')} (chat includes the login burst and L-chat-peak)
+  --scenarios=a,b          subset of ${SCENARIO_GROUPS.join(',')} (chat includes the login burst and L-chat-peak;
+                           storm is Class login, Join storm and Reconnect storm, not on ws)
   --rounds=N               repeat each scenario N times per system, rotating the order; report medians
   --fan-receivers=N --fan-senders=N --fan-rate=MSG_PER_S --fan-seconds=S
   --chat-users=N --chat-room-size=N --chat-interval=S --chat-seconds=S --burst-seconds=S
@@ -194,6 +256,9 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --peak-search-steps=N    when the peak rate fails, N shorter steps bisecting for the highest clean rate
   --logins=N --login-rate=PER_S
   --soak-connections=N --soak-seconds=S --soak-connect-seconds=S (connecting stops after S; default 120)
+  --reconnect-clients=N    Reconnect storm: clients of the instance that stops (default 5000)
+  --join-clients=N --join-seconds=S          Join storm: clients opening one room within S (1000, 2)
+  --class-logins=N --class-login-seconds=S   Class login: logins spread over S, each opening the app (200, 10)
   --workers=N              generator processes per scenario
   --padding=CHARS          message padding
   --connect-concurrency=N  connects (and joins) in flight per generator process (default 50)
@@ -236,6 +301,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: 
       'soak-connections': { type: 'string' },
       'soak-seconds': { type: 'string' },
       'soak-connect-seconds': { type: 'string' },
+      'reconnect-clients': { type: 'string' },
+      'join-clients': { type: 'string' },
+      'join-seconds': { type: 'string' },
+      'class-logins': { type: 'string' },
+      'class-login-seconds': { type: 'string' },
       workers: { type: 'string' },
       padding: { type: 'string' },
       'connect-concurrency': { type: 'string' },
@@ -293,8 +363,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: 
   o.soak.connections = num('soak-connections', 1, 100_000) ?? o.soak.connections
   o.soak.holdMs = sec('soak-seconds') ?? o.soak.holdMs
   o.soak.connectBudgetMs = sec('soak-connect-seconds', 3600) ?? o.soak.connectBudgetMs
+  o.storm.reconnectClients = num('reconnect-clients', 1, 50_000) ?? o.storm.reconnectClients
+  o.storm.joinClients = num('join-clients', 1, 50_000) ?? o.storm.joinClients
+  o.storm.joinSpreadMs = sec('join-seconds') ?? o.storm.joinSpreadMs
+  o.storm.logins = num('class-logins', 1, 10_000) ?? o.storm.logins
+  o.storm.loginSpreadMs = sec('class-login-seconds') ?? o.storm.loginSpreadMs
   const workers = num('workers', 1, 16)
-  if (workers !== undefined) o.fan.workers = o.chat.workers = o.soak.workers = workers
+  if (workers !== undefined) o.fan.workers = o.chat.workers = o.soak.workers = o.storm.workers = workers
   o.padding = num('padding', 0, 3500) ?? o.padding
   o.connectConcurrency = num('connect-concurrency', 1, 5000) ?? o.connectConcurrency
   o.officialClient = values['official-client'] ?? o.officialClient

@@ -85,6 +85,41 @@ export const TABLE_METRICS: Record<ScenarioName, Metric[]> = {
     { key: 'eldP99RampMs', label: 'event-loop delay p99 ms (connecting)', better: 'lower' },
     { key: 'serverCoresHold', label: 'server cores used (holding)', better: 'lower' },
   ],
+  'Class login': [
+    { key: 'served', label: 'people served' },
+    { key: 'loginsPerSec', label: 'logins (+ app opened)/s', better: 'higher' },
+    { key: 'secondsUntilAllServed', label: 'seconds until all served', better: 'lower' },
+    { key: 'latencyP50Ms', label: 'login → app open p50 ms', better: 'lower' },
+    { key: 'latencyP99Ms', label: 'login → app open p99 ms', better: 'lower' },
+    { key: 'latencyMaxMs', label: 'login → app open max ms', better: 'lower' },
+    { key: 'serverCpuMsPerClient', label: 'server CPU-ms per person', better: 'lower' },
+    { key: 'pgQueriesPerClient', label: 'PostgreSQL queries per person', better: 'lower' },
+    { key: 'serverEldP99Ms', label: 'event-loop delay p99 ms', better: 'lower' },
+  ],
+  'Join storm': [
+    { key: 'served', label: 'clients served' },
+    { key: 'secondsUntilAllServed', label: 'seconds until all served', better: 'lower' },
+    { key: 'latencyP50Ms', label: 'open room p50 ms', better: 'lower' },
+    { key: 'latencyP99Ms', label: 'open room p99 ms', better: 'lower' },
+    { key: 'latencyMaxMs', label: 'open room max ms', better: 'lower' },
+    { key: 'serverCpuMsPerClient', label: 'server CPU-ms per client', better: 'lower' },
+    { key: 'pgQueriesPerClient', label: 'PostgreSQL queries per client', better: 'lower' },
+    { key: 'serverEldP99Ms', label: 'event-loop delay p99 ms', better: 'lower' },
+  ],
+  'Reconnect storm': [
+    { key: 'served', label: 'clients served' },
+    { key: 'secondsUntilAllServed', label: 'seconds until all served (from SIGTERM)', better: 'lower' },
+    { key: 'notServedInBudget', label: 'not served within the budget' },
+    { key: 'clientsServedPerSec', label: 'reconnects + resyncs/s', better: 'higher' },
+    { key: 'latencyP50Ms', label: 'reconnect → resynced p50 ms', better: 'lower' },
+    { key: 'latencyP99Ms', label: 'reconnect → resynced p99 ms', better: 'lower' },
+    { key: 'latencyMaxMs', label: 'reconnect → resynced max ms', better: 'lower' },
+    { key: 'serverCpuMsPerClient', label: 'server CPU-ms per client', better: 'lower' },
+    { key: 'pgQueriesPerClient', label: 'PostgreSQL queries per client', better: 'lower' },
+    { key: 'serverEldP99Ms', label: 'event-loop delay p99 ms', better: 'lower' },
+    { key: 'messagesDuringStorm', label: 'messages sent during the storm' },
+    { key: 'clientsWithGaps', label: 'clients missing messages after resync' },
+  ],
 }
 
 const PARLORS: SystemName[] = ['parlor-2', 'parlor-1']
@@ -147,6 +182,19 @@ export function describeScenario(scenario: ScenarioName, o: BenchOptions): strin
       )
     case 'L-soak':
       return `${o.soak.connections} connections, ${o.soak.activeShare * 100}% of them in one room getting ${o.soak.rate} msg/s, held ${s(o.soak.holdMs)}`
+    case 'Class login':
+      return (
+        `${o.storm.logins} people log in (bcrypt cost 10) evenly over ${s(o.storm.loginSpreadMs)} and open the app as the web client does ` +
+        `(room list, directs + own profile, unread, room:join of a room with history, its escalations and commands, filters + rooms:watch, escalations); timed from the login POST to the last answer`
+      )
+    case 'Join storm':
+      return `${o.storm.joinClients} connected clients open one room of ${o.storm.joinHistory} messages within ${s(o.storm.joinSpreadMs)} (room:join with the newest 50, then its escalations and commands)`
+    case 'Reconnect storm':
+      return (
+        `${o.storm.reconnectClients} clients of one instance, each with a room of ${o.storm.roomSize} open (${o.storm.history} messages); the instance gets SIGTERM and every client ` +
+        `reconnects to the other instance after 500 ms ± 50 % and resyncs as the web client does (the connect handler's requests, room:join, /changes since its rev); ` +
+        `${o.storm.flowingShare * 100}% of the rooms get ${o.storm.sendRate} msg/s in total meanwhile; no client may miss one`
+      )
   }
 }
 
@@ -262,6 +310,56 @@ export function evaluateTargets(s: Partial<Record<ScenarioName, ScenarioSummary>
         `1 instance ${fmt(fig('L-chat-peak', 'parlor-1', 'sustainedMsgPerSec'), ' msg/s')}`,
     ),
   )
+  // Issue 23: the storms (ratios against bare Socket.IO in the same run; parlor-2 unless said).
+  const atMost = (v: number | null, max: number) => (v === null ? null : v <= max)
+  const both = (sc: ScenarioName, k: string, unit: string) =>
+    `2 instances ${fmt(fig(sc, 'parlor-2', k), unit)}, 1 instance ${fmt(fig(sc, 'parlor-1', k), unit)}, bare ${fmt(fig(sc, 'socketio', k), unit)}`
+  const r2 = (sc: ScenarioName, k: string) => ratio(sc, 'parlor-2÷socketio', k)
+  const r1 = (sc: ScenarioName, k: string) => ratio(sc, 'parlor-1÷socketio', k)
+  const ratios = (sc: ScenarioName, k: string) => `${fmt(r2(sc, k), '×')} (1 instance ${fmt(r1(sc, k), '×')})`
+  targets.push(
+    t(
+      'L-soak: connects/s ≥ 0.6× bare Socket.IO (issue 23)',
+      atLeast(r2('L-soak', 'connectsPerSec'), 0.6),
+      `${ratios('L-soak', 'connectsPerSec')}: ${both('L-soak', 'connectsPerSec', '/s')}`,
+    ),
+    t(
+      'Reconnect storm: reconnects + resyncs/s ≥ 0.6× bare Socket.IO (issue 23)',
+      atLeast(r2('Reconnect storm', 'clientsServedPerSec'), 0.6),
+      `${ratios('Reconnect storm', 'clientsServedPerSec')}: ${both('Reconnect storm', 'clientsServedPerSec', '/s')}; ` +
+        `all served after ${fmt(fig('Reconnect storm', 'parlor-2', 'secondsUntilAllServed'), ' s')} (bare ${fmt(fig('Reconnect storm', 'socketio', 'secondsUntilAllServed'), ' s')})`,
+    ),
+    t(
+      'L-soak: event-loop delay p99 while connecting ≤ 2× bare Socket.IO (issue 23)',
+      atMost(r2('L-soak', 'eldP99RampMs'), 2),
+      `${ratios('L-soak', 'eldP99RampMs')}: ${both('L-soak', 'eldP99RampMs', ' ms')}`,
+    ),
+    t(
+      'Reconnect storm: event-loop delay p99 ≤ 2× bare Socket.IO (issue 23)',
+      atMost(r2('Reconnect storm', 'serverEldP99Ms'), 2),
+      `${ratios('Reconnect storm', 'serverEldP99Ms')}: ${both('Reconnect storm', 'serverEldP99Ms', ' ms')}`,
+    ),
+  )
+  const classP99 = fig('Class login', 'parlor-2', 'latencyP99Ms')
+  targets.push(
+    t(
+      'Class login: p99 < 2 s on 2 instances, bcrypt cost 10 (issue 23)',
+      classP99 === null ? null : classP99 < 2000 && valid('Class login', 'parlor-2'),
+      `p99 ${fmt(classP99, ' ms')} (1 instance ${fmt(fig('Class login', 'parlor-1', 'latencyP99Ms'), ' ms')}, bare ${fmt(fig('Class login', 'socketio', 'latencyP99Ms'), ' ms')}); ` +
+        `logins/s ${both('Class login', 'loginsPerSec', '')}, ratio ${ratios('Class login', 'loginsPerSec')}; ` +
+        `login burst p99 ${fmt(fig('Login burst', 'parlor-2', 'loginP99Ms'), ' ms')}`,
+    ),
+  )
+  const peak2 = fig('L-chat-peak', 'parlor-2', 'deliveryP99Ms')
+  const peak1 = fig('L-chat-peak', 'parlor-1', 'deliveryP99Ms')
+  targets.push(
+    t(
+      'L-chat-peak: delivery p99 on 2 instances ≤ 3× 1 instance (issue 23)',
+      peak2 === null || peak1 === null || peak1 === 0 ? null : peak2 <= 3 * peak1,
+      `2 instances ${fmt(peak2, ' ms')}, 1 instance ${fmt(peak1, ' ms')}` +
+        (peak2 !== null && peak1 ? ` (${Math.round((peak2 / peak1) * 100) / 100}×)` : ''),
+    ),
+  )
   return targets
 }
 
@@ -314,7 +412,7 @@ export function renderText(
   if (problems.length > 0) out.push('INVALID RUNS', ...problems.map((p) => `  ${p}`), '')
   const warn = warningLines(s)
   if (warn.length > 0) out.push('Warnings', ...warn.map((p) => `  ${p}`), '')
-  out.push('Targets (issue 8)')
+  out.push('Targets (issues 8 and 23)')
   for (const t of targets) out.push(`  [${t.met === null ? ' ? ' : t.met ? 'met' : 'MISSED'}] ${t.text}: ${t.measured}`)
   return out.join('\n')
 }
@@ -335,6 +433,15 @@ const HEADLINE: { scenario: ScenarioName; key: string; label: string }[] = [
   { scenario: 'L-soak', key: 'rssKbPerConnection', label: 'RSS kB per connection' },
   { scenario: 'L-soak', key: 'heapKbPerConnection', label: 'JS heap kB per connection' },
   { scenario: 'L-soak', key: 'eldP99HoldMs', label: 'event-loop delay p99 holding, ms' },
+  { scenario: 'Class login', key: 'loginsPerSec', label: 'logins (+ app opened)/s' },
+  { scenario: 'Class login', key: 'latencyP99Ms', label: 'login → app open p99, ms' },
+  { scenario: 'Class login', key: 'pgQueriesPerClient', label: 'PostgreSQL queries per person' },
+  { scenario: 'Join storm', key: 'latencyP99Ms', label: 'open room p99, ms' },
+  { scenario: 'Join storm', key: 'pgQueriesPerClient', label: 'PostgreSQL queries per client' },
+  { scenario: 'Reconnect storm', key: 'secondsUntilAllServed', label: 'seconds until all resynced' },
+  { scenario: 'Reconnect storm', key: 'latencyP99Ms', label: 'reconnect → resynced p99, ms' },
+  { scenario: 'Reconnect storm', key: 'serverEldP99Ms', label: 'event-loop delay p99 during the storm, ms' },
+  { scenario: 'Reconnect storm', key: 'pgQueriesPerClient', label: 'PostgreSQL queries per client' },
 ]
 
 export function renderHeadline(s: Partial<Record<ScenarioName, ScenarioSummary>>, systems: SystemName[]): string {
@@ -384,7 +491,7 @@ export function renderMarkdown(
     for (const r of b.rows) out.push(`| ${r.join(' | ')} |`)
     out.push('')
   }
-  out.push('| Target (issue 8) | Result | Measured |', '|---|---|---|')
+  out.push('| Target (issues 8 and 23) | Result | Measured |', '|---|---|---|')
   for (const t of targets)
     out.push(`| ${t.text} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'} | ${t.measured} |`)
   const problems = invalidLines(s)

@@ -3,6 +3,7 @@ import { type Histogram, type LatencySummary, summarize } from './hist'
 import type { BenchDb } from './infra'
 import type { BenchOptions, SystemName } from './options'
 import type { WindowCpu } from './scenarios/traffic'
+import type { SystemEnv } from './systems'
 
 export const SCENARIO_NAMES = [
   'L-fan',
@@ -12,6 +13,9 @@ export const SCENARIO_NAMES = [
   'Login burst',
   'L-chat-peak',
   'L-soak',
+  'Class login',
+  'Join storm',
+  'Reconnect storm',
 ] as const
 export type ScenarioName = (typeof SCENARIO_NAMES)[number]
 
@@ -41,6 +45,8 @@ export type RunCtx = {
   /** A fresh tag for one run's rooms and clientMsgIds. */
   runTag(): string
   log(line: string): void
+  /** What the systems were started with (the reconnect storm starts a second process of one-instance systems). */
+  env: SystemEnv
 }
 
 export const ms = (h: Histogram | undefined): LatencySummary =>

@@ -117,6 +117,15 @@ export async function startSystem(name: SystemName, env: SystemEnv): Promise<Run
   }
 }
 
+/**
+ * Starts one more server process of a running system (issue 23: the reconnect storm's clients move
+ * to it when a one-instance system stops). Not added to `sys.procs`; the caller stops it.
+ */
+export async function startExtraInstance(sys: RunningSystem, env: SystemEnv): Promise<ServerProc> {
+  const def = SYSTEMS[sys.name]
+  return startServer(sys.name, def.script, sys.procs.length, def.protocol, env, `${env.redisPrefix}-x${++clusterCount}`)
+}
+
 async function startServer(
   system: SystemName,
   script: string,

@@ -23,11 +23,14 @@ export type BenchClient = {
     timeoutMs: number,
     done: (error: string | null) => void,
   ): void
+  /** Socket.IO protocols only (issue 23): emits an event with an ack and resolves with the ack's payload. */
+  request?(event: string, args: unknown[], timeoutMs: number): Promise<any>
   close(): void
 }
 
 export type ClientEvents = {
-  onMessage(roomId: string, content: string): void
+  /** `message` is the whole `message:created` payload (the storms read its seq). */
+  onMessage(roomId: string, content: string, message?: { seq?: number }): void
   onDisconnect(reason: string): void
 }
 
@@ -63,7 +66,9 @@ function socketIoClient(protocol: Protocol, spec: ClientSpec, events: ClientEven
         forceNew: true,
         timeout: timeoutMs,
       })
-      socket.on('message:created', (m: { roomId: string; content: string }) => events.onMessage(m.roomId, m.content))
+      socket.on('message:created', (m: { roomId: string; content: string; seq?: number }) =>
+        events.onMessage(m.roomId, m.content, m),
+      )
       const s = socket
       return new Promise((resolve, reject) => {
         s.once('connect', () => {
@@ -87,6 +92,9 @@ function socketIoClient(protocol: Protocol, spec: ClientSpec, events: ClientEven
           if (err) done(err.message)
           else done(res.ok ? null : ackError(res), res.message?.id)
         })
+    },
+    request(event, args, timeoutMs) {
+      return (socket as Socket).timeout(timeoutMs).emitWithAck(event, ...args)
     },
     toggle(roomId, messageId, kind, timeoutMs, done) {
       const [event, payload] = togglePayload(roomId, messageId, kind)

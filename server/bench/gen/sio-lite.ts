@@ -60,8 +60,11 @@ export function socketIoLite(url: string, auth: object, events: ClientEvents): B
           if (eio === EIO_MESSAGE) {
             const sio = s.charCodeAt(1)
             if (sio === SIO_EVENT) {
-              const [event, payload] = JSON.parse(s.slice(2)) as [string, { roomId: string; content: string }]
-              if (event === 'message:created') events.onMessage(payload.roomId, payload.content)
+              const [event, payload] = JSON.parse(s.slice(2)) as [
+                string,
+                { roomId: string; content: string; seq?: number },
+              ]
+              if (event === 'message:created') events.onMessage(payload.roomId, payload.content, payload)
             } else if (sio === SIO_ACK) {
               const bracket = s.indexOf('[')
               const id = Number(s.slice(2, bracket))
@@ -111,6 +114,11 @@ export function socketIoLite(url: string, auth: object, events: ClientEvents): B
     send(roomId, content, clientMsgId, timeoutMs, done) {
       emit(['message:send', { roomId, topic: 'bench', content, clientMsgId }], timeoutMs, (err, res) =>
         done(err ?? (res?.ok ? null : ackError(res as Ack)), res?.message?.id),
+      )
+    },
+    request(event, args, timeoutMs) {
+      return new Promise((resolve, reject) =>
+        emit([event, ...args], timeoutMs, (err, res) => (err ? reject(new Error(err)) : resolve(res))),
       )
     },
     toggle(roomId, messageId, kind, timeoutMs, done) {

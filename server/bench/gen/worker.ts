@@ -6,6 +6,7 @@ import { nowUs, sleep, sleepUntil } from '../clock'
 import { encode, type Histogram, newHistogram, record } from '../hist'
 import { serveRpc } from '../rpc'
 import { type BenchClient, createClient } from './clients'
+import { stormHandlers } from './storm'
 import type {
   ConnectReport,
   InitCmd,
@@ -357,9 +358,11 @@ serveRpc(
     poll: ({ phase: name }: { phase: string }) => progress(name),
     'eld-reset': () => eld.reset(),
     report: () => report(),
+    ...stormHandlers,
     close: () => {
       closing = true
       for (const c of clients) c.close()
+      stormHandlers['storm:close']()
     },
   },
   () => process.exit(0),

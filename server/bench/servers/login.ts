@@ -3,11 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import bcrypt from 'bcrypt'
 import jwt from 'jsonwebtoken'
+import { baselineApp } from './baseline-app'
 
 const hash = process.env.BENCH_PASSWORD_HASH ?? ''
 const secret = process.env.JWT_SECRET ?? 'bench-baseline-secret-0123456789abcdef'
 
-/** Serves GET /healthz and POST /api/auth/login; everything else is 404. */
+/** Serves GET /healthz, POST /api/auth/login and the app's requests (baseline-app.ts); everything else is 404. */
 export function baselineHttp(req: IncomingMessage, res: ServerResponse): void {
   if (req.method === 'GET' && req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
@@ -34,5 +35,6 @@ export function baselineHttp(req: IncomingMessage, res: ServerResponse): void {
     })
     return
   }
+  if (baselineApp(req, res)) return
   res.writeHead(404).end()
 }

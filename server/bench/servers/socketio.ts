@@ -4,6 +4,7 @@ import './probe'
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import { Server } from 'socket.io'
+import { appendMessage, joinAnswer } from './baseline-app'
 import { baselineHttp } from './login'
 
 type Ack = (response: object) => void
@@ -15,31 +16,23 @@ const io = new Server(httpServer, {
   serveClient: false,
   maxHttpBufferSize: 64 * 1024,
 })
-const seqs = new Map<string, number>()
 
 io.on('connection', (socket) => {
   const username = String(socket.handshake.auth?.user ?? 'anonymous')
   const author = { id: randomUUID(), username }
   const email = `${username}@bench.example`
+  // The web client's connect handler watches its filters' rooms (issue 23: same request set).
+  socket.on('rooms:watch', (_p: unknown, ack?: Ack) => ack?.({ ok: true }))
   socket.on('room:join', (roomId: unknown, ack?: Ack) => {
     if (typeof roomId !== 'string') return ack?.({ ok: false })
     socket.join(roomId)
-    ack?.({ ok: true, room: { id: roomId }, messages: [] })
+    // Issue 23: the newest page of the room's history, kept in memory, like Parlor's answer.
+    ack?.(joinAnswer(roomId))
   })
   socket.on('message:send', (p: { roomId?: unknown; topic?: unknown; content?: unknown }, ack?: Ack) => {
     if (typeof p?.roomId !== 'string' || typeof p.content !== 'string') return ack?.({ ok: false })
-    const seq = (seqs.get(p.roomId) ?? 0) + 1
-    seqs.set(p.roomId, seq)
-    const message = {
-      id: randomUUID(),
-      roomId: p.roomId,
-      seq,
-      author,
-      email,
-      topic: typeof p.topic === 'string' ? p.topic : 'general',
-      content: p.content,
-      createdAt: new Date().toISOString(),
-    }
+    const stored = appendMessage(p.roomId, author, typeof p.topic === 'string' ? p.topic : 'general', p.content)
+    const message = { ...stored, email }
     io.to(p.roomId).emit('message:created', message)
     ack?.({ ok: true, message })
   })

@@ -59,20 +59,35 @@ export async function requireRoom(
   return room
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+type RoomRow = Room & { creatorUsername: string | null; participantCount: number; isParticipant: boolean }
+
+/**
+ * One statement: the room, its creator's name, its participant count and whether the viewer takes
+ * part. Every REST route and socket event about a room starts here, so it is raw SQL: Prisma's
+ * findUnique with these includes ran three statements and its query compiler cost more CPU than
+ * PostgreSQL did (issue 23: profiles of the join and reconnect storms). Guests look up a NULL user
+ * id, so every viewer runs the same statement.
+ */
 async function loadRoom(prisma: PrismaClient, viewer: Viewer, roomId: string): Promise<RoomRecord | null> {
-  // The participant lookup uses a never-matching id for guests so every viewer runs the same query.
-  const userId = viewer.kind === 'user' ? viewer.id : '00000000-0000-0000-0000-000000000000'
-  const room = await prisma.room.findUnique({
-    where: { id: roomId },
-    include: {
-      creator: { select: { username: true } },
-      _count: { select: { participants: true } },
-      participants: { where: { userId }, select: { userId: true } },
-    },
-  })
-  if (!room) return null
-  const { participants, ...rest } = room
-  return { ...rest, isParticipant: participants.length > 0 }
+  if (!UUID.test(roomId)) return null
+  const userId = viewer.kind === 'user' ? viewer.id : null
+  const [row] = await prisma.$queryRaw<RoomRow[]>`
+    SELECT r."id", r."name", r."publicNameKey", r."description", r."isPrivate", r."creatorId", r."lastSeq",
+           r."rev", r."createdAt", r."kind"::text AS "kind", r."dmKey", u."username" AS "creatorUsername",
+           (SELECT count(*)::int FROM "RoomParticipant" c WHERE c."roomId" = r."id") AS "participantCount",
+           EXISTS (SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = r."id" AND p."userId" = ${userId}::uuid)
+             AS "isParticipant"
+    FROM "Room" r LEFT JOIN "User" u ON u."id" = r."creatorId"
+    WHERE r."id" = ${roomId}::uuid`
+  if (!row) return null
+  const { creatorUsername, participantCount, ...room } = row
+  return {
+    ...room,
+    creator: creatorUsername === null ? null : { username: creatorUsername },
+    _count: { participants: participantCount },
+  }
 }
 
 /**

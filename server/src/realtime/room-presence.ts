@@ -5,6 +5,18 @@ import type { AppServer } from './io.types'
 import type { Push } from './push'
 
 const DELAY_MS = 150
+/**
+ * Each publish sends the room's list of viewers to each of its viewers: n² bytes for n viewers. In a
+ * room of 1 000 that opened at once (a class, a town hall: issue 23's join storm), publishing every
+ * 150 ms wrote gigabytes and took most of the instance's CPU. So after a publish the room waits
+ * this long per viewer it had (2 s for 1 000) before the next; small rooms still update within 150 ms.
+ */
+export const MS_PER_VIEWER = 2
+
+/** How long a room's next publish waits: the coalescing delay, or longer after a publish to many viewers. */
+export function publishDelay(now: number, quietUntil: number | undefined): number {
+  return Math.max(DELAY_MS, (quietUntil ?? 0) - now)
+}
 
 /**
  * Per-room presence: who is viewing a room right now, sent as `room:presence` to the room's own
@@ -13,6 +25,8 @@ const DELAY_MS = 150
  */
 export function createRoomPresence({ io, push, log }: { io: AppServer; push: Push; log: Logger }) {
   const pending = new Map<string, NodeJS.Timeout>()
+  /** Rooms whose last publish went to many viewers: no publish before this time (epoch ms). */
+  const quietUntil = new Map<string, number>()
   /** Bumped when people lose access to a room, so a list computed before that is never sent after it. */
   const generations = new Map<string, number>()
 
@@ -20,7 +34,7 @@ export function createRoomPresence({ io, push, log }: { io: AppServer; push: Pus
     if (!pending.has(roomId))
       pending.set(
         roomId,
-        setTimeout(() => void publish(roomId), DELAY_MS),
+        setTimeout(() => void publish(roomId), publishDelay(Date.now(), quietUntil.get(roomId))),
       )
   }
 
@@ -44,6 +58,9 @@ export function createRoomPresence({ io, push, log }: { io: AppServer; push: Pus
       const presence = await viewers(roomId)
       if (generations.get(roomId) !== generation) return changed(roomId)
       push.roomPresence(presence)
+      const audience = presence.users.length + presence.guests
+      if (audience * MS_PER_VIEWER > DELAY_MS) quietUntil.set(roomId, Date.now() + audience * MS_PER_VIEWER)
+      else quietUntil.delete(roomId)
     } catch (err) {
       log.warn({ err, roomId }, 'room presence failed')
     }
@@ -73,6 +90,7 @@ export function createRoomPresence({ io, push, log }: { io: AppServer; push: Pus
       for (const t of pending.values()) clearTimeout(t)
       pending.clear()
       generations.clear()
+      quietUntil.clear()
     },
   }
 }

@@ -9,6 +9,7 @@ import { createAuthService } from './auth/auth.service'
 import { createRestAuth } from './auth/passport'
 import { createPasswords } from './auth/passwords'
 import { createTokens } from './auth/tokens'
+import { createViewerCache } from './auth/viewer-cache'
 import type { Config } from './config/env'
 import type { Feature } from './feature'
 import type { RedisClients } from './db/redis'
@@ -84,11 +85,20 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     userTtlSeconds: config.JWT_TTL_SECONDS,
     guestTtlSeconds: config.GUEST_TTL_SECONDS,
   })
+  // The user lookup of every handshake and REST request, cached per instance and invalidated on
+  // every instance through Redis; push is created below (it cuts the sockets a change revokes).
+  const viewers = createViewerCache({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    revoke: (userId, minTokenVersion) => push.sessionsRevokedLocally(userId, minTokenVersion),
+    log,
+  })
   // reactions is created below; an account's deletion takes its votes and reactions back first.
   const auth = createAuthService({
     prisma,
     passwords,
     tokens,
+    viewers,
     beforeAccountDeleted: (userId) => reactions.withdrawAll(userId),
   })
 
@@ -301,6 +311,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     httpServer,
     io,
     async listen() {
+      await viewers.start()
       await presence.start()
       uploads.start()
       await new Promise<void>((done, fail) => {

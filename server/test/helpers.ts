@@ -63,6 +63,8 @@ export type TestServer = BoundHelpers & {
   url: string
   app: App
   prisma: PrismaClient
+  /** The pg pool under prisma (tests count the statements an action runs). */
+  pool: pg.Pool
   config: Config
   stop(): Promise<void>
 }
@@ -95,6 +97,7 @@ export async function startServer(
     url,
     app,
     prisma,
+    pool,
     config,
     async stop() {
       await app.shutdown()

@@ -7,6 +7,7 @@ import { ZId } from '../contract/text'
 import { AppError } from '../lib/app-error'
 import type { Passwords } from './passwords'
 import type { TokenClaims, Tokens } from './tokens'
+import type { ViewerCache, ViewerRecord } from './viewer-cache'
 
 export type AuthService = ReturnType<typeof createAuthService>
 
@@ -18,11 +19,14 @@ export function createAuthService({
   prisma,
   passwords,
   tokens,
+  viewers,
   beforeAccountDeleted = async () => {},
 }: {
   prisma: PrismaClient
   passwords: Passwords
   tokens: Tokens
+  /** The user lookup's cache; every change to a user's token version, name or email goes through it. */
+  viewers: ViewerCache
   /** Takes back what is counted, not owned, by the account (its votes and reactions) before it goes. */
   beforeAccountDeleted?: (userId: string) => Promise<void>
 }) {
@@ -87,6 +91,7 @@ export function createAuthService({
         where: { id: userId },
         data: { passwordHash: await passwords.hash(input.newPassword), tokenVersion: { increment: 1 } },
       })
+      await viewers.changed({ userId, tokenVersion: updated.tokenVersion })
       return session(updated)
     },
 
@@ -96,7 +101,9 @@ export function createAuthService({
     async changeEmail(userId: string, input: z.output<typeof ZChangeEmail>): Promise<UserDto> {
       await verifyCurrent(userId, input.currentPassword)
       try {
-        return toUserDto(await prisma.user.update({ where: { id: userId }, data: { email: input.email } }))
+        const updated = await prisma.user.update({ where: { id: userId }, data: { email: input.email } })
+        await viewers.changed({ userId })
+        return toUserDto(updated)
       } catch (err) {
         if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
           throw new AppError('conflict', {
@@ -110,7 +117,9 @@ export function createAuthService({
 
     /** Ends every session but the caller's: every token is revoked and the caller gets a new one. */
     async logoutOthers(userId: string): Promise<SessionDto> {
-      return session(await prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } }))
+      const updated = await prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } })
+      await viewers.changed({ userId, tokenVersion: updated.tokenVersion })
+      return session(updated)
     },
 
     /**
@@ -121,6 +130,7 @@ export function createAuthService({
       await verifyCurrent(userId, currentPassword)
       await beforeAccountDeleted(userId)
       await prisma.user.deleteMany({ where: { id: userId } })
+      await viewers.changed({ userId, gone: true })
     },
 
     guest(): GuestSessionDto {
@@ -129,7 +139,12 @@ export function createAuthService({
 
     /** Ends every session of the user, on every device and instance: their tokens stop verifying. */
     async revokeSessions(userId: string): Promise<void> {
-      await prisma.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } })
+      const { tokenVersion } = await prisma.user.update({
+        where: { id: userId },
+        data: { tokenVersion: { increment: 1 } },
+        select: { tokenVersion: true },
+      })
+      await viewers.changed({ userId, tokenVersion })
     },
 
     async me(userId: string): Promise<UserDto> {
@@ -145,11 +160,15 @@ export function createAuthService({
     async resolveViewer(claims: TokenClaims): Promise<Viewer> {
       if (!ZId.safeParse(claims.sub).success) throw new AppError('unauthenticated')
       if (claims.kind === 'guest') return { kind: 'guest', id: claims.sub }
-      // Raw SQL on purpose: this runs on every socket handshake (and REST request). findUnique's
-      // per-query work (client runtime, query compiler) left about 2 kB of RSS per connection behind
-      // when 10,000 sockets connect (heap fragmentation; issue 8); this query, well under 1 kB.
-      const [user] = await prisma.$queryRaw<Pick<User, 'id' | 'username' | 'email' | 'tokenVersion'>[]>`
-        SELECT "id", "username", "email", "tokenVersion" FROM "User" WHERE "id" = ${claims.sub}::uuid AND NOT "isBot"`
+      // Cached per instance (viewer-cache.ts): a storm of handshakes and REST calls by the same people
+      // reads each of them once. Raw SQL on purpose: findUnique's per-query work (client runtime,
+      // query compiler) left about 2 kB of RSS per connection behind when 10,000 sockets connect
+      // (heap fragmentation; issue 8); this query, well under 1 kB.
+      const user = await viewers.get(claims.sub, async () => {
+        const [row] = await prisma.$queryRaw<ViewerRecord[]>`
+          SELECT "id", "username", "email", "tokenVersion" FROM "User" WHERE "id" = ${claims.sub}::uuid AND NOT "isBot"`
+        return row ?? null
+      })
       if (!user || user.tokenVersion !== claims.tv) throw new AppError('unauthenticated')
       return { kind: 'user', id: user.id, username: user.username, email: user.email }
     },

@@ -4,7 +4,7 @@ import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt'
 import type { Viewer } from '../contract/events'
 import { AppError } from '../lib/app-error'
 import type { AuthService } from './auth.service'
-import { ALGORITHM, claimsFrom, MAX_TOKEN_LENGTH } from './tokens'
+import { ALGORITHM, claimsFrom, MAX_TOKEN_LENGTH, signingKey } from './tokens'
 
 declare global {
   namespace Express {
@@ -39,7 +39,8 @@ export function createRestAuth({
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: secret,
+        // A KeyObject (see signingKey); passport-jwt hands it to jsonwebtoken unchanged, its types say string.
+        secretOrKey: signingKey(secret) as unknown as string,
         algorithms: [ALGORITHM],
         issuer,
         audience,

@@ -140,4 +140,6 @@ export type SocketData = {
   viewer: Viewer
   /** Token expiry (epoch seconds); the socket is cut when it passes. */
   tokenExp: number | null
+  /** The token's version (users only): the socket is cut when a change revokes older ones. */
+  tokenVersion: number | null
 }

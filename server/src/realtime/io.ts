@@ -90,6 +90,7 @@ export function createIo(
     if (token === undefined || token === null || token === '') {
       socket.data.viewer = { kind: 'guest', id: `anon-${socket.id}` }
       socket.data.tokenExp = null
+      socket.data.tokenVersion = null
       return next()
     }
     let claims: ReturnType<Tokens['verify']>
@@ -102,6 +103,7 @@ export function createIo(
       (viewer: Viewer) => {
         socket.data.viewer = viewer
         socket.data.tokenExp = claims.exp
+        socket.data.tokenVersion = claims.kind === 'user' ? claims.tv : null
         // Socket.IO keeps `handshake.auth` for the socket's lifetime; nothing reads the token again,
         // so do not keep it (~300 bytes per socket, and one credential less in memory).
         socket.handshake.auth = {}

@@ -127,6 +127,23 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
     },
 
     /** The user's tokens were revoked (or the account deleted): tell their sockets and cut them, on every instance. */
+    /**
+     * This instance's sockets of the user whose token is older than `minTokenVersion` (every one of
+     * them when it is infinite: the account is gone). The other instances do the same on the change
+     * they receive (auth/viewer-cache.ts), which also catches a handshake that passed on their side
+     * between the commit and the receipt, before `sessionsRevoked`'s broadcast could see it.
+     */
+    sessionsRevokedLocally(userId: string, minTokenVersion: number) {
+      const reason = minTokenVersion === Number.POSITIVE_INFINITY ? 'deleted' : 'revoked'
+      const namespace = io.of('/')
+      for (const id of [...(namespace.adapter.rooms.get(userChannel(userId)) ?? [])]) {
+        const socket = namespace.sockets.get(id)
+        if (!socket || (socket.data.tokenVersion ?? -1) >= minTokenVersion) continue
+        socket.emit('session:ended', { reason })
+        socket.disconnect(true)
+      }
+    },
+
     sessionsRevoked(userId: string, reason: 'revoked' | 'deleted' = 'revoked') {
       io.to(userChannel(userId)).emit('session:ended', { reason })
       io.in(userChannel(userId)).disconnectSockets(true)

@@ -10,6 +10,7 @@ import { createRestAuth } from './auth/passport'
 import { createPasswords } from './auth/passwords'
 import { createTokens } from './auth/tokens'
 import { createViewerCache } from './auth/viewer-cache'
+import { createPageCache } from './messages/page-cache'
 import type { Config } from './config/env'
 import type { Feature } from './feature'
 import type { RedisClients } from './db/redis'
@@ -87,10 +88,14 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   })
   // The user lookup of every handshake and REST request, cached per instance and invalidated on
   // every instance through Redis; push is created below (it cuts the sockets a change revokes).
+  // The newest page of history of busy rooms, served by rev (messages/page-cache.ts).
+  const pageCache = createPageCache()
   const viewers = createViewerCache({
     redis,
     prefix: config.REDIS_PREFIX,
     revoke: (userId, minTokenVersion) => push.sessionsRevokedLocally(userId, minTokenVersion),
+    // Pages of history show their authors' names, emails and pictures (issue 23).
+    usersChanged: () => pageCache.authorChanged(),
     log,
   })
   // reactions is created below; an account's deletion takes its votes and reactions back first.
@@ -133,6 +138,7 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
     prisma,
     pool,
     push,
+    pageCache,
     limits,
     editWindowSeconds: config.MESSAGE_EDIT_WINDOW_SECONDS,
     maxAttachments: config.UPLOAD_MAX_PER_MESSAGE,
@@ -185,7 +191,14 @@ export function createApp({ config, prisma, pool, redis, log }: AppDeps): App {
   })
 
   // Issue 19: profiles (their presence comes from `presence`) and direct conversations.
-  const profiles = createProfiles({ prisma, pool, push, online: (ids) => presence.online(ids), log })
+  const profiles = createProfiles({
+    prisma,
+    pool,
+    push,
+    online: (ids) => presence.online(ids),
+    changed: (userId) => viewers.changed({ userId }),
+    log,
+  })
   const directs = createDirects({ prisma, pool, push, profiles, log })
   // Issue 21: uploads (in the database, or an S3-compatible store), thumbnails, signed links, pictures.
   const uploads = createUploadsService({

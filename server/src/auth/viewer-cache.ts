@@ -35,6 +35,7 @@ export function createViewerCache({
   redis,
   prefix,
   revoke,
+  usersChanged = () => {},
   log,
   max = VIEWER_CACHE_MAX,
   maxAgeMs = VIEWER_CACHE_MAX_AGE_MS,
@@ -43,6 +44,8 @@ export function createViewerCache({
   prefix: string
   /** Cuts this instance's sockets of the user whose token version is below `minTokenVersion` (all when gone). */
   revoke: (userId: string, minTokenVersion: number) => void
+  /** Told of every change received and of every flush: other caches of what users show (the page cache). */
+  usersChanged?: () => void
   log: Logger
   max?: number
   maxAgeMs?: number
@@ -58,6 +61,7 @@ export function createViewerCache({
   const unsent: ViewerChange[] = []
 
   function apply(change: ViewerChange) {
+    usersChanged()
     entries.delete(change.userId)
     for (const mark of loading.get(change.userId) ?? []) mark.stale = true
     if (change.gone) revoke(change.userId, Number.POSITIVE_INFINITY)
@@ -65,6 +69,7 @@ export function createViewerCache({
   }
 
   function flush() {
+    usersChanged()
     entries.clear()
     for (const marks of loading.values()) for (const mark of marks) mark.stale = true
   }

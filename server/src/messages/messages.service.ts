@@ -22,6 +22,7 @@ import { claimUploads } from '../uploads/uploads.repo'
 import { type AuthorPointer, createMessageWriter, INSERT_ONE, type StoredRow } from './message-writer'
 import { type MessageRow, toMessageDto } from './messages.dto'
 import { extractHashtags } from '../contract/search-query'
+import { createPageCache, type PageCache } from './page-cache'
 import { createMessagesRepo } from './messages.repo'
 import { createRoomSequencer } from './room-sequencer'
 import { createThreadsRepo } from './threads.repo'
@@ -45,6 +46,7 @@ export function createMessagesService({
   onStored,
   onEdited,
   onDeleted,
+  pageCache = createPageCache(),
 }: {
   prisma: PrismaClient
   /** The pg pool under `prisma`, for the batched insert (see message-writer.ts). */
@@ -63,6 +65,8 @@ export function createMessagesService({
   /** Called after an edit changed a message, and after a deletion (issue 18: mentions, unread counts; issue 21: its files go). */
   onEdited?: (message: MessageDto) => void
   onDeleted?: (message: MessageDto) => void
+  /** The newest page of busy rooms (issue 23); the composition root empties it when an author's profile changes. */
+  pageCache?: PageCache
 }) {
   const writer = createMessageWriter(pool)
   const repo = createMessagesRepo(pool)
@@ -283,23 +287,30 @@ export function createMessagesService({
 
     /** A page of history in ascending seq order; by seq cursor so concurrent sends never shift it. */
     async history(viewer: Viewer, roomId: string, query: z.output<typeof ZHistoryQuery>): Promise<HistoryDto> {
-      await requireRoom(prisma, viewer, roomId, 'read')
+      const room = await requireRoom(prisma, viewer, roomId, 'read')
       if (query.order === 'top') {
         // The top view (issue 16): by score, then newest first; a page by offset.
         const rows = await threads.top(roomId, query.offset ?? 0, query.limit + 1)
         const hasMore = rows.length > query.limit
         return { messages: await forViewer(viewer, hasMore ? rows.slice(0, -1) : rows), hasMore }
       }
-      return this.page(viewer, roomId, query)
+      return this.page(viewer, room, query)
     },
 
-    /** History without the access check, for callers that already hold the room (room:join). */
+    /**
+     * History without the access check, for callers that already hold the room (room:join): `room`
+     * as their access check returned it. The newest page comes from the page cache, by the room's rev.
+     */
     async page(
       viewer: Viewer,
-      roomId: string,
+      room: { id: string; rev: number },
       query: { before?: number; after?: number; limit: number },
     ): Promise<HistoryDto> {
-      const rows = await repo.bySeq(roomId, query, query.limit + 1)
+      const take = query.limit + 1
+      const rows =
+        query.before === undefined && query.after === undefined
+          ? await pageCache.newest(room.id, room.rev, take, () => repo.bySeq(room.id, {}, take))
+          : await repo.bySeq(room.id, query, take)
       const hasMore = rows.length > query.limit
       const page = hasMore ? (query.after !== undefined ? rows.slice(0, -1) : rows.slice(1)) : rows
       return { messages: await forViewer(viewer, page), hasMore }

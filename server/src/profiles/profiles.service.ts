@@ -57,12 +57,15 @@ export function createProfiles({
   pool,
   push,
   online,
+  changed = async () => {},
   log,
 }: {
   prisma: PrismaClient
   pool: pg.Pool
   push: Push
   online: (userIds: readonly string[]) => Promise<Set<string>>
+  /** After a change to what messages show of a user (display name, picture) is committed: every instance's caches hear of it. */
+  changed?: (userId: string) => Promise<void>
   log: Logger
 }) {
   async function byIds(userIds: readonly string[]): Promise<ProfileDto[]> {
@@ -107,6 +110,7 @@ export function createProfiles({
         data: { ...rest, ...(displayName !== undefined ? { displayName: displayName || null } : {}) },
         select: profileSelect,
       })
+      await changed(viewer.id)
       await announce([viewer.id])
       return toProfileDto(row, true)
     },
@@ -122,6 +126,7 @@ export function createProfiles({
         [userId, avatarId],
       )
       if (rows.length === 0) throw new AppError('unauthenticated')
+      await changed(userId)
       await announce([userId])
       return rows[0].previous
     },

@@ -45,7 +45,7 @@ export function registerRoomHandlers({
     }
     roomPresence.changed(roomId)
     await onOpened?.(viewer, roomId)
-    const { messages: recent } = await messages.page(viewer, roomId, { limit: 50 })
+    const { messages: recent } = await messages.page(viewer, room, { limit: 50 })
     return { room: toRoomDto(room), messages: recent }
   })
 

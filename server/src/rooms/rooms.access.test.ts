@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import pg from 'pg'
 import { startServer, type TestServer, testEnv } from '../../test/helpers'
 import type { Viewer } from '../contract/events'
-import { canReadSql, readableRoomsWhere, requireRoom } from './rooms.access'
+import { canReadSql, readableRooms, readableRoomsWhere, requireRoom } from './rooms.access'
 
 let server: TestServer
 let db: pg.Client
@@ -63,10 +63,12 @@ test('canRead, readableRoomsWhere and canReadSql agree for every viewer × room'
         [roomId, userId],
       )
       const sql = rows[0].n === 1
+      const listed = (await readableRooms(server.prisma, viewer, 'room')).some((r) => r.id === roomId)
       const at = `${who} / ${kind} room`
       assert.equal(predicate, expected[who][kind], `${at}: TypeScript predicate`)
       assert.equal(prismaWhere, predicate, `${at}: the Prisma where disagrees with the predicate`)
       assert.equal(sql, predicate, `${at}: the SQL fragment disagrees with the predicate`)
+      assert.equal(listed, predicate, `${at}: the directory listing disagrees with the predicate`)
     }
   }
 })

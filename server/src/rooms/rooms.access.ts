@@ -8,7 +8,7 @@ import { AppError } from '../lib/app-error'
  * (rooms.access.test.ts checks them for every kind of viewer and room):
  * - `canRead` / `canPost` / `canManage` over a loaded room, behind `requireRoom`, used by every REST
  *   route and socket event;
- * - `readableRoomsWhere`, the Prisma filter for listings;
+ * - `readableRoomsWhere`, the Prisma filter for listings, and `readableRooms`, the directory itself;
  * - `canReadSql`, the SQL fragment for statements that check access themselves (the message writer).
  * Nothing else checks access.
  */
@@ -61,7 +61,21 @@ export async function requireRoom(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-type RoomRow = Room & { creatorUsername: string | null; participantCount: number; isParticipant: boolean }
+type RoomRow = Room & { creatorUsername: string | null; participantCount: number }
+
+/** A RoomRecord's columns over `"Room" r` and its creator `u` (ROOM_FROM). */
+const ROOM_COLUMNS = `r."id", r."name", r."publicNameKey", r."description", r."isPrivate", r."creatorId", r."lastSeq",
+  r."rev", r."createdAt", r."kind"::text AS "kind", r."dmKey", u."username" AS "creatorUsername",
+  (SELECT count(*)::int FROM "RoomParticipant" c WHERE c."roomId" = r."id") AS "participantCount"`
+const ROOM_FROM = `"Room" r LEFT JOIN "User" u ON u."id" = r."creatorId"`
+
+function toRecord({ creatorUsername, participantCount, ...room }: RoomRow): Omit<RoomRecord, 'isParticipant'> {
+  return {
+    ...room,
+    creator: creatorUsername === null ? null : { username: creatorUsername },
+    _count: { participants: participantCount },
+  }
+}
 
 /**
  * One statement: the room, its creator's name, its participant count and whether the viewer takes
@@ -73,21 +87,37 @@ type RoomRow = Room & { creatorUsername: string | null; participantCount: number
 async function loadRoom(prisma: PrismaClient, viewer: Viewer, roomId: string): Promise<RoomRecord | null> {
   if (!UUID.test(roomId)) return null
   const userId = viewer.kind === 'user' ? viewer.id : null
-  const [row] = await prisma.$queryRaw<RoomRow[]>`
-    SELECT r."id", r."name", r."publicNameKey", r."description", r."isPrivate", r."creatorId", r."lastSeq",
-           r."rev", r."createdAt", r."kind"::text AS "kind", r."dmKey", u."username" AS "creatorUsername",
-           (SELECT count(*)::int FROM "RoomParticipant" c WHERE c."roomId" = r."id") AS "participantCount",
-           EXISTS (SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = r."id" AND p."userId" = ${userId}::uuid)
-             AS "isParticipant"
-    FROM "Room" r LEFT JOIN "User" u ON u."id" = r."creatorId"
-    WHERE r."id" = ${roomId}::uuid`
+  const [row] = await prisma.$queryRawUnsafe<(RoomRow & { isParticipant: boolean })[]>(
+    `SELECT ${ROOM_COLUMNS},
+       EXISTS (SELECT 1 FROM "RoomParticipant" p WHERE p."roomId" = r."id" AND p."userId" = $2::uuid) AS "isParticipant"
+     FROM ${ROOM_FROM} WHERE r."id" = $1::uuid`,
+    roomId,
+    userId,
+  )
   if (!row) return null
-  const { creatorUsername, participantCount, ...room } = row
-  return {
-    ...room,
-    creator: creatorUsername === null ? null : { username: creatorUsername },
-    _count: { participants: participantCount },
-  }
+  const { isParticipant, ...rest } = row
+  return { ...toRecord(rest), isParticipant }
+}
+
+/**
+ * The rooms of a kind the viewer may read (`canReadSql`), oldest first: the directory. One raw
+ * statement for the same reason as loadRoom: every client that opens the app or reconnects lists
+ * every public room, and in the reconnect storm Prisma's findMany of them was a quarter of the CPU.
+ */
+export async function readableRooms(
+  prisma: PrismaClient,
+  viewer: Viewer,
+  kind: 'room' | 'dm',
+): Promise<Omit<RoomRecord, 'isParticipant'>[]> {
+  const userId = viewer.kind === 'user' ? viewer.id : null
+  const rows = await prisma.$queryRawUnsafe<RoomRow[]>(
+    `SELECT ${ROOM_COLUMNS} FROM ${ROOM_FROM}
+     WHERE r."kind"::text = $1 AND ${canReadSql('r', '$2::uuid')}
+     ORDER BY r."createdAt", r."id"`,
+    kind,
+    userId,
+  )
+  return rows.map(toRecord)
 }
 
 /**

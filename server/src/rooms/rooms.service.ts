@@ -6,7 +6,7 @@ import type { SystemNotice } from '../contract/messages'
 import type { RoomDto, ZCreateRoom } from '../contract/rooms'
 import { AppError } from '../lib/app-error'
 import type { Push } from '../realtime/push'
-import { canManage, readableRoomsWhere, requireRoom, toRoomDto } from './rooms.access'
+import { canManage, readableRooms, requireRoom, toRoomDto } from './rooms.access'
 
 export type RoomsService = ReturnType<typeof createRoomsService>
 
@@ -43,12 +43,7 @@ export function createRoomsService({
      * Direct conversations are not listed here (`GET /api/dms` lists the viewer's own).
      */
     async list(viewer: Viewer): Promise<RoomDto[]> {
-      const rooms = await prisma.room.findMany({
-        where: { AND: [readableRoomsWhere(viewer), { kind: 'room' }] },
-        include: roomInclude,
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      })
-      return rooms.map(toRoomDto)
+      return (await readableRooms(prisma, viewer, 'room')).map(toRoomDto)
     },
 
     async get(viewer: Viewer, roomId: string): Promise<RoomDto> {

@@ -459,3 +459,17 @@ export async function tableCounts(url = databaseUrl as string): Promise<Record<s
     await c.end()
   }
 }
+
+/** Counts the statements a pool runs whose text `matches` (tests that prove a cache is used). */
+export function countStatements(pool: pg.Pool, matches: (text: string) => boolean): { readonly n: number } {
+  const counter = { n: 0 }
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text
+      if (text !== undefined && matches(text)) counter.n++
+      return query(...args)
+    }
+  })
+  return counter
+}

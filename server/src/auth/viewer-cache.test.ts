@@ -10,6 +10,7 @@ import {
   api,
   clientMsgId,
   connect,
+  countStatements,
   eventually,
   handshakeError,
   newPrefix,
@@ -23,18 +24,7 @@ import {
 import { HARNESS_PASSWORD } from '../../test/harness'
 
 /** Counts the user lookups (`resolveViewer`'s statement) each pool runs. */
-function countLookups(pool: pg.Pool): { readonly n: number } {
-  const counter = { n: 0 }
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text
-      if (text?.includes('FROM "User" WHERE "id"')) counter.n++
-      return query(...args)
-    }
-  })
-  return counter
-}
+const countLookups = (pool: pg.Pool) => countStatements(pool, (text) => text.includes('FROM "User" WHERE "id"'))
 
 const me = (server: TestServer, token: string) => api(server.url, 'GET', '/api/auth/me', { token })
 

@@ -12,6 +12,7 @@ import {
   clientMsgId,
   type ClientSocket,
   connect,
+  countStatements,
   eventually,
   newPrefix,
   register,
@@ -21,18 +22,7 @@ import {
 } from '../../test/helpers'
 
 /** Counts the newest-page reads (repo.bySeq without a cursor) each pool runs. */
-function countPageReads(pool: pg.Pool): { readonly n: number } {
-  const counter = { n: 0 }
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text
-      if (text?.includes('ORDER BY m."seq" DESC')) counter.n++
-      return query(...args)
-    }
-  })
-  return counter
-}
+const countPageReads = (pool: pg.Pool) => countStatements(pool, (text) => text.includes('ORDER BY m."seq" DESC'))
 
 describe('newest-page cache across instances', () => {
   let a: TestServer

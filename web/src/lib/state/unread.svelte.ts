@@ -43,8 +43,15 @@ class Unread {
     const { rooms } = await send<{ rooms: UnreadDto[] }>('/api/unread')
     if (generation !== this.#generation) return
     const next: Record<string, Badge> = {}
-    for (const r of rooms) next[r.roomId] = { ...r, knownSeq: r.lastSeq }
+    // A count computed before activity this tab already applied misses that activity: take it for
+    // now and ask again (as `apply` does for one room).
+    let behind = false
+    for (const r of rooms) {
+      if ((this.byRoom[r.roomId]?.knownSeq ?? 0) > r.lastSeq) behind = true
+      next[r.roomId] = { ...r, knownSeq: r.lastSeq }
+    }
     this.byRoom = next
+    if (behind) this.refreshSoon()
   }
 
   /** Loads every badge again soon (several reasons in a row cost one request). */

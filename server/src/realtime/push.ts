@@ -126,7 +126,6 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
       io.to(userChannel(userId)).emit('filter:removed', { id })
     },
 
-    /** The user's tokens were revoked (or the account deleted): tell their sockets and cut them, on every instance. */
     /**
      * This instance's sockets of the user whose token is older than `minTokenVersion` (every one of
      * them when it is infinite: the account is gone). The other instances do the same on the change
@@ -144,6 +143,7 @@ export function createPush(io: AppServer, { accessRevoked }: { accessRevoked: (r
       }
     },
 
+    /** The user's tokens were revoked (or the account deleted): tell their sockets and cut them, on every instance. */
     sessionsRevoked(userId: string, reason: 'revoked' | 'deleted' = 'revoked') {
       io.to(userChannel(userId)).emit('session:ended', { reason })
       io.in(userChannel(userId)).disconnectSockets(true)
